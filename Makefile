@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# m2mkx top-level Makefile. The targets are the project's stable interface:
+#   make            userspace programs (agent, client, m2mctl)
+#   make check      userspace tests (ASan + UBSan build), TAP through prove
+#   make bench      benchmarks; figures also go to build/bench.jsonl
+#   make demo       the four roles over loopback, printing both ends' MK
+#   make vectors    regenerate tests/vectors/transcript.txt from fixed seeds
+
+CC ?= cc
+BUILD ?= build
+PREFIX ?= /usr/local
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wvla
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -Icore/include $(WARN) -g
+OPT_CFLAGS := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+LDLIBS_CRYPTO := -lcrypto
+
+CORE_SRCS := $(sort $(wildcard core/*.c))
+BACKEND_SRCS := backend/openssl.c
+RNG_SRCS := backend/random_openssl.c
+TEST_RNG_SRCS := tests/userspace/drbg.c tests/userspace/world.c
+AGENT_SRCS := $(sort $(wildcard agent/*.c))
+CLIENT_SRCS := $(sort $(wildcard client/*.c))
+M2MCTL_SRCS := $(sort $(wildcard tools/m2mctl/*.c))
+# Userspace helpers shared by the programs (config, keys, sockets, logs).
+COMMON_SRCS := $(sort $(wildcard common/*.c))
+TEST_SRCS := $(sort $(wildcard tests/userspace/test_*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+# Two trees of objects: optimised programs, and the sanitizer build the
+# tests run under.
+OPT := $(BUILD)/opt
+SAN := $(BUILD)/san
+
+obj = $(patsubst %.c,$(1)/%.o,$(2))
+
+# The programs include "common/..." and "backend/openssl.h" from the top of
+# the tree; the core, shared with the kernel and firmware, must not.
+USER_SRCS := $(AGENT_SRCS) $(CLIENT_SRCS) $(M2MCTL_SRCS) $(COMMON_SRCS) \
+	$(TEST_SRCS)
+$(call obj,$(OPT),$(USER_SRCS)) $(call obj,$(SAN),$(USER_SRCS)): \
+	BASE_CFLAGS += -I.
+
+PROGRAMS := $(if $(AGENT_SRCS),$(OPT)/m2mkx-agent) \
+	$(if $(CLIENT_SRCS),$(OPT)/m2mkx-client) \
+	$(if $(M2MCTL_SRCS),$(OPT)/m2mctl)
+TESTS := $(patsubst tests/userspace/%.c,$(SAN)/tests/%,$(TEST_SRCS))
+SAN_PROGRAMS := $(subst $(OPT),$(SAN),$(PROGRAMS))
+
+.PHONY: all check bench demo vectors clean install
+all: $(PROGRAMS)
+
+$(OPT)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SAN)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+define program
+$(1)/m2mkx-agent: $(call obj,$(1),$(AGENT_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mkx-client: $(call obj,$(1),$(CLIENT_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mctl: $(call obj,$(1),$(M2MCTL_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+endef
+$(eval $(call program,$(OPT)))
+$(eval $(call program,$(SAN)))
+
+$(addprefix $(OPT)/,m2mkx-agent m2mkx-client m2mctl):
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+
+$(addprefix $(SAN)/,m2mkx-agent m2mkx-client m2mctl):
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+
+TEST_LIB_OBJS := $(call obj,$(SAN),$(CORE_SRCS) $(BACKEND_SRCS) $(TEST_RNG_SRCS))
+$(SAN)/tests/%: $(SAN)/tests/userspace/%.o $(TEST_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+
+check: $(TESTS) $(SAN_PROGRAMS)
+	@M2MKX_BIN=$(abspath $(SAN)) M2MKX_TESTS=$(abspath $(SAN)/tests) \
+		tests/run-tap $(TESTS) $(sort $(wildcard tests/userspace/t_*.sh))
+
+BENCH_BIN := $(OPT)/m2mkx-bench
+$(BENCH_BIN): $(call obj,$(OPT),$(BENCH_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+
+bench: $(BENCH_BIN)
+	@mkdir -p $(BUILD)
+	$(BENCH_BIN) --jsonl $(BUILD)/bench.jsonl
+
+demo: $(PROGRAMS)
+	@M2MKX_BIN=$(abspath $(OPT)) scripts/demo-userspace
+
+vectors: $(SAN)/tests/test_transcript
+	$(SAN)/tests/test_transcript --generate > tests/vectors/transcript.txt
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/sbin/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

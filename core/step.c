@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Timing defaults shared by every role.
+ */
+#include <m2mkx/step.h>
+
+void m2mkx_timing_default(struct m2mkx_timing *t)
+{
+	/*
+	 * A first retransmission after 500 ms suits links with round trips
+	 * of tens of milliseconds (802.15.4 multi-hop, a WAN to B); five
+	 * doublings capped at 4 s give up after about ten seconds.
+	 */
+	t->rto_ms = 500;
+	t->rto_max_ms = 4000;
+	t->retries = 5;
+	t->share_window_ms = 200;
+	t->linger_ms = 30000;
+	t->lifetime_ms = 60000;
+}
