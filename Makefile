@@ -51,8 +51,14 @@ PROGRAMS := $(if $(AGENT_SRCS),$(OPT)/m2mkx-agent) \
 TESTS := $(patsubst tests/userspace/%.c,$(SAN)/tests/%,$(TEST_SRCS))
 SAN_PROGRAMS := $(subst $(OPT),$(SAN),$(PROGRAMS))
 
-.PHONY: all check bench demo vectors clean install
+.PHONY: all check test deps bench demo vectors clean install
 all: $(PROGRAMS)
+
+# Every test suite; the README's test command and what CI runs.
+test: check
+
+deps:
+	@scripts/install-deps
 
 $(OPT)/%.o: %.c
 	@mkdir -p $(@D)
@@ -81,7 +87,11 @@ $(SAN)/tests/%: $(SAN)/tests/userspace/%.o $(TEST_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
 
-check: $(TESTS) $(SAN_PROGRAMS)
+check: deps
+	@$(MAKE) --no-print-directory check-run
+
+.PHONY: check-run
+check-run: $(TESTS) $(SAN_PROGRAMS)
 	@M2MKX_BIN=$(abspath $(SAN)) M2MKX_TESTS=$(abspath $(SAN)/tests) \
 		tests/run-tap $(TESTS) $(sort $(wildcard tests/userspace/t_*.sh))
 
@@ -89,15 +99,23 @@ BENCH_BIN := $(OPT)/m2mkx-bench
 $(BENCH_BIN): $(call obj,$(OPT),$(BENCH_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
 
-bench: $(BENCH_BIN)
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+.PHONY: bench-run
+bench-run: $(BENCH_BIN)
 	@mkdir -p $(BUILD)
 	$(BENCH_BIN) --jsonl $(BUILD)/bench.jsonl
 
-demo: $(PROGRAMS)
+demo: deps
+	@$(MAKE) --no-print-directory demo-run
+
+.PHONY: demo-run
+demo-run: $(PROGRAMS)
 	@M2MKX_BIN=$(abspath $(OPT)) scripts/demo-userspace
 
 vectors: $(SAN)/tests/test_transcript
-	$(SAN)/tests/test_transcript --generate > tests/vectors/transcript.txt
+	$(SAN)/tests/test_transcript --generate tests/vectors/transcript.txt
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/sbin

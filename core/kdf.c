@@ -90,20 +90,22 @@ int m2mkx_hkdf_expand(u8 *out, size_t out_len,
 	struct m2mkx_hmac_ctx ctx;
 	u8 t[M2MKX_SHA256_LEN];
 	size_t done = 0, n;
+	unsigned int i;
 	u8 counter;
 
 	if (out_len > 255 * M2MKX_SHA256_LEN)
 		return -M2MKX_EINVAL;
 
 	/* T(i) = HMAC(PRK, T(i - 1) || info || i), T(0) empty. */
-	for (counter = 1; done < out_len; counter++) {
+	for (i = 1; done < out_len; i++) {
+		counter = (u8)i;	/* at most 255: out_len checked above */
 		/*
 		 * The key schedule is redone for every block rather than
 		 * copied: crypto.h does not promise that a backend's hash
 		 * state may be duplicated, and outputs are a block or two.
 		 */
 		m2mkx_hmac_init(&ctx, prk, M2MKX_SHA256_LEN);
-		if (counter > 1)
+		if (i > 1)
 			m2mkx_hmac_update(&ctx, t, sizeof(t));
 		m2mkx_hmac_update(&ctx, info, info_len);
 		m2mkx_hmac_update(&ctx, &counter, 1);

@@ -70,8 +70,8 @@ struct m2mkx_issuer_session {
  * m2mkx_issuer_issue().
  */
 int m2mkx_issuer_request_open(const struct m2mkx_issuer_config *cfg,
-			     const u8 *buf, size_t len,
-			     struct m2mkx_proxy_request *req);
+			      const u8 *buf, size_t len,
+			      struct m2mkx_proxy_request *req);
 
 /*
  * Issues the keys for @req into the fresh @s: draws the seeds and I,
@@ -80,29 +80,28 @@ int m2mkx_issuer_request_open(const struct m2mkx_issuer_config *cfg,
  * leaves are wiped at once.
  */
 int m2mkx_issuer_issue(struct m2mkx_issuer_session *s,
-		      const struct m2mkx_issuer_config *cfg,
-		      const struct m2mkx_proxy_request *req,
-		      const struct m2mkx_endpoint *from, u64 now,
-		      u64 unix_now, struct m2mkx_sink *sink);
+		       const struct m2mkx_issuer_config *cfg,
+		       const struct m2mkx_proxy_request *req,
+		       const struct m2mkx_endpoint *from, u64 now, u64 unix_now,
+		       struct m2mkx_sink *sink);
 
 /* Answers a retransmitted request with the PROXY_LIST already sent. */
 int m2mkx_issuer_resend(struct m2mkx_issuer_session *s,
-		       const struct m2mkx_proxy_request *req,
-		       struct m2mkx_sink *sink);
+			const struct m2mkx_proxy_request *req,
+			struct m2mkx_sink *sink);
 
 /* Reads the (A, session) of a MATERIAL_ACK after checking its MAC. */
-int m2mkx_issuer_ack_open(const struct m2mkx_issuer_config *cfg,
-			 const u8 *buf, size_t len,
-			 struct m2mkx_material_ack *ack);
+int m2mkx_issuer_ack_open(const struct m2mkx_issuer_config *cfg, const u8 *buf,
+			  size_t len, struct m2mkx_material_ack *ack);
 
 /* Marks @ack's proxy done and wipes its seed. */
 int m2mkx_issuer_ack(struct m2mkx_issuer_session *s,
-		    const struct m2mkx_material_ack *ack);
+		     const struct m2mkx_material_ack *ack);
 
 /* Retransmits unacknowledged material; false once @s can be freed. */
 bool m2mkx_issuer_timer(struct m2mkx_issuer_session *s,
-		       const struct m2mkx_issuer_config *cfg, u64 now,
-		       struct m2mkx_sink *sink);
+			const struct m2mkx_issuer_config *cfg, u64 now,
+			struct m2mkx_sink *sink);
 
 u64 m2mkx_issuer_deadline(const struct m2mkx_issuer_session *s);
 

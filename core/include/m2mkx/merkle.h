@@ -43,8 +43,8 @@ int m2mkx_merkle_path(unsigned int height, const u8 *nodes, u32 q, u8 *path);
 
 /*
  * Climbs from leaf @q with public key hash @K along @path (@height * 32
- * bytes, height up to M2MKX_LMS_MAX_HEIGHT) and writes the root it reaches. The caller compares it with the
- * root T signed, in constant time.
+ * bytes, height up to M2MKX_LMS_MAX_HEIGHT) and writes the root it
+ * reaches. The caller compares it with the root T signed, in constant time.
  */
 int m2mkx_merkle_root(const u8 I[M2MKX_LMS_I_LEN], unsigned int height,
 		      u32 q, const u8 K[M2MKX_OTS_HASH_LEN], const u8 *path,

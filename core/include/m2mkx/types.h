@@ -17,13 +17,17 @@
 #else
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <string.h>
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+/*
+ * The kernel's names for the C99 fixed-width types, from the compiler's
+ * own definitions so that no libc header beyond the freestanding ones is
+ * needed.
+ */
+typedef __UINT8_TYPE__ u8;
+typedef __UINT16_TYPE__ u16;
+typedef __UINT32_TYPE__ u32;
+typedef __UINT64_TYPE__ u64;
 #endif
 
 #define M2MKX_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
