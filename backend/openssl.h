@@ -82,6 +82,11 @@ void m2mkx_trust_clear(struct m2mkx_trust *trust);
 int m2mkx_signer_load(struct m2mkx_signer *signer, const char *pem_path);
 /* A fresh RSA key of @bits (2048..4096) with e = 65537. */
 int m2mkx_signer_generate(struct m2mkx_signer *signer, unsigned int bits);
+/*
+ * Wraps a private key the caller already holds (a test's deterministic
+ * key, say); the signer takes its own reference.
+ */
+int m2mkx_signer_from_pkey(struct m2mkx_signer *signer, EVP_PKEY *pkey);
 void m2mkx_signer_free(struct m2mkx_signer *signer);
 
 /*

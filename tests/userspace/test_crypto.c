@@ -439,6 +439,17 @@ static void test_ccm(void)
 			mac_only = c;
 	}
 
+	/* Exactly overlapping buffers (pt == ct) work both ways. */
+	memcpy(out, rfc1.pt, rfc1.len);
+	ret = m2mkx_aes128_ccm_seal(rfc1.key, rfc1.nonce, rfc1.ad, rfc1.ad_len,
+				    out, rfc1.len, out, rfc1.tag_len);
+	tap_ok(ret == 0 && !memcmp(out, rfc1.ct, rfc1.len + rfc1.tag_len),
+	       "aes-128-ccm: RFC 3610 #1 seals in place");
+	ret = m2mkx_aes128_ccm_open(rfc1.key, rfc1.nonce, rfc1.ad, rfc1.ad_len,
+				    out, rfc1.len, out, rfc1.tag_len);
+	tap_ok(ret == 0 && !memcmp(out, rfc1.pt, rfc1.len),
+	       "aes-128-ccm: RFC 3610 #1 opens in place");
+
 	ccm_tampered(&rfc1, "RFC 3610 #1", "tag");
 	ccm_tampered(&rfc1, "RFC 3610 #1", "AD");
 	ccm_tampered(&rfc1, "RFC 3610 #1", "ciphertext");
@@ -1036,6 +1047,7 @@ static void test_signer(void)
 	size_t sig_len = 0, sig2_len = 0, pad;
 	EVP_PKEY *pkey;
 	struct stat st;
+	X509 *cert;
 	int ret;
 
 	ret = m2mkx_signer_generate(&signer, 3072);
@@ -1136,8 +1148,35 @@ static void test_signer(void)
 	       sig2_len == sig_len && !memcmp(sig2, sig, sig_len),
 	       "signer: reloaded key has the same id and signature");
 	m2mkx_signer_free(&again);
+	tap_ok(m2mkx_signer_from_pkey(&again, signer.pkey) == 0 &&
+	       !memcmp(again.id, signer.id, 20) &&
+	       m2mkx_signer_sign(&again, digest, sig2, &sig2_len) == 0 &&
+	       !memcmp(sig2, sig, sig_len),
+	       "signer: wraps an EVP_PKEY it is given");
+	m2mkx_signer_free(&again);
+	tap_ok(EVP_PKEY_get_bits(signer.pkey) == 3072,
+	       "signer: ... and leaves the caller's reference alone");
+	cert = read_cert(tmp_path("t.der"), true);
+	pkey = cert ? X509_get_pubkey(cert) : NULL;
+	X509_free(cert);
+	tap_is_int(m2mkx_signer_from_pkey(&again, pkey), -M2MKX_EKEY,
+		   "signer: refuses a public key");
+	EVP_PKEY_free(pkey);
 	tap_is_int(m2mkx_signer_load(&again, tmp_path("t.pem")), -M2MKX_EKEY,
 		   "signer: a certificate is not a private key");
+	{
+		FILE *f = fopen(tmp_path("enc.key"), "w");
+		bool ok = f && PEM_write_PrivateKey(f, signer.pkey,
+						    EVP_aes_128_cbc(),
+						    (unsigned char *)"pw", 2,
+						    NULL, NULL) == 1;
+
+		if (f)
+			fclose(f);
+		tap_ok(ok && m2mkx_signer_load(&again, tmp_path("enc.key")) ==
+		       -M2MKX_EKEY,
+		       "signer: an encrypted key fails without prompting");
+	}
 	tap_is_int(m2mkx_signer_load(&again, tmp_path("missing.key")),
 		   -M2MKX_EINVAL, "signer: missing file -> EINVAL");
 
@@ -1202,7 +1241,7 @@ static void cleanup_tmpdir(void)
 {
 	static const char *const names[] = {
 		"wp.pem", "wp2.pem", "t.key", "t.pem", "t.der", "x.pem",
-		"skid.pem", "junk.pem", "bundle.pem",
+		"skid.pem", "junk.pem", "bundle.pem", "enc.key",
 	};
 	unsigned int i;
 

@@ -15,7 +15,6 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
-#include <openssl/pem.h>
 
 #include <m2mkx/bytes.h>
 
@@ -299,34 +298,16 @@ const struct m2mkx_signer *world_signer(int which)
 {
 	static const char *const seeds[2] = { "m2mkx test T", "foreign T" };
 	struct m2mkx_signer *s = &test_signers[which];
-	char path[] = "/tmp/m2mkx-test-t-XXXXXX";
-	FILE *f;
-	int fd;
+	EVP_PKEY *pkey;
 
 	if (s->pkey)
 		return s;
 	if (!test_signers[0].pkey && !test_signers[1].pkey)
 		atexit(free_signers);
-	/*
-	 * The backend loads signers from PEM files; write the generated key
-	 * to a private temporary file and load it the way the agent does.
-	 */
-	fd = mkstemp(path);
-	if (fd < 0)
+	pkey = drbg_rsa(seeds[which]);
+	if (m2mkx_signer_from_pkey(s, pkey))
 		abort();
-	f = fdopen(fd, "w");
-	{
-		EVP_PKEY *pkey = drbg_rsa(seeds[which]);
-
-		if (!f || !PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL,
-						NULL))
-			abort();
-		EVP_PKEY_free(pkey);
-	}
-	fclose(f);
-	if (m2mkx_signer_load(s, path))
-		abort();
-	unlink(path);
+	EVP_PKEY_free(pkey);
 	return s;
 }
 

@@ -35,6 +35,11 @@ struct m2mkx_sha256_ctx {
 	u64 opaque[M2MKX_SHA256_CTX_WORDS];
 };
 
+/*
+ * A context is used from init to final by one caller; copying it to fork a
+ * running hash is not part of the interface (the kernel's shash state may
+ * not allow it).
+ */
 void m2mkx_sha256_init(struct m2mkx_sha256_ctx *ctx);
 void m2mkx_sha256_update(struct m2mkx_sha256_ctx *ctx, const void *data,
 			 size_t len);
@@ -112,6 +117,10 @@ int m2mkx_random(void *buf, size_t len);
 
 struct m2mkx_trust;
 
+/*
+ * @sig must be exactly as long as the key's modulus, as the kernel's RSA
+ * verifier requires.
+ */
 int m2mkx_trust_verify(const struct m2mkx_trust *trust,
 		       const u8 key_id[M2MKX_TKEY_ID_LEN],
 		       const u8 digest[M2MKX_SHA256_LEN],
