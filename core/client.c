@@ -43,7 +43,7 @@ static bool active(const struct m2mkx_client *c)
 	       c->state <= M2MKX_CLIENT_FINAL_WAIT;
 }
 
-static unsigned int popcount(u32 v)
+static unsigned int count_bits(u32 v)
 {
 	unsigned int n = 0;
 
@@ -433,7 +433,7 @@ static int rx_hello_reply(struct m2mkx_client *c, const u8 *buf, size_t len,
 static int rx_proxy_list(struct m2mkx_client *c, const u8 *buf, size_t len,
 			 u64 now, struct m2mkx_sink *sink)
 {
-	const struct m2mkx_params *p = &c->cfg->params;
+	const struct m2mkx_params *p;
 	struct m2mkx_proxy_list m;
 	int ret;
 
@@ -463,6 +463,7 @@ static int rx_proxy_list(struct m2mkx_client *c, const u8 *buf, size_t len,
 		return fail(c, -M2MKX_EPARAMS, sink);
 	memcpy(c->ids, m.ids, (size_t)m.n * M2MKX_PROXY_ID_LEN);
 
+	p = &c->cfg->params;
 	ret = m2mkx_share_split(p->share_mode, p->k, p->n, c->x,
 				M2MKX_SECRET_LEN, c->shares);
 	if (ret)
@@ -517,11 +518,11 @@ static bool reachable(const struct m2mkx_client *c)
 	for (q = 0; q < c->n; q++) {
 		if (!(good(c) & (1u << q)))
 			continue;
-		size = popcount(holders(c, c->ypkg[q]));
+		size = count_bits(holders(c, c->ypkg[q]));
 		if (size > best)
 			best = size;
 	}
-	return best + c->n - popcount(c->relayed) >= c->cfg->params.m;
+	return best + c->n - count_bits(c->relayed) >= c->cfg->params.m;
 }
 
 static int open_ypkg(struct m2mkx_client *c, const u8 *ypkg,
@@ -577,7 +578,7 @@ static int tally(struct m2mkx_client *c, unsigned int q, u64 now,
 	int ret;
 
 	set = holders(c, c->ypkg[q]);
-	if (popcount(set) < c->cfg->params.m)
+	if (count_bits(set) < c->cfg->params.m)
 		return 0;
 	ret = open_ypkg(c, c->ypkg[q], y);
 	if (!ret)
