@@ -212,6 +212,7 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	memcpy(m.a, cfg->id, sizeof(m.a));
 	memcpy(m.session, c->session, sizeof(m.session));
 	memcpy(m.n_a, c->n_a, sizeof(m.n_a));
+	memcpy(m.n_b, c->n_b, sizeof(m.n_b));
 	memcpy(m.b, c->b, sizeof(m.b));
 	/* Recomputed rather than stored: retransmissions are rare. */
 	m2mkx_commit_x(m.commitment, c->session, c->x);

@@ -117,6 +117,7 @@ static int sign_root(struct m2mkx_issuer_session *s,
 	memcpy(ri.a, req->a, sizeof(ri.a));
 	memcpy(ri.b, req->b, sizeof(ri.b));
 	memcpy(ri.session, req->session, sizeof(ri.session));
+	memcpy(ri.n_b, req->n_b, sizeof(ri.n_b));
 	memcpy(ri.I, I, sizeof(ri.I));
 	memcpy(ri.root, s->nodes + M2MKX_OTS_HASH_LEN, sizeof(ri.root));
 	memcpy(ri.commitment, req->commitment, sizeof(ri.commitment));
@@ -321,7 +322,13 @@ int m2mkx_issuer_issue(struct m2mkx_issuer_session *s,
 	s->tries = 0;
 	s->rto = cfg->timing.rto_ms ? cfg->timing.rto_ms : 1;
 	s->next_tx = now + s->rto;
-	s->deadline = now + cfg->timing.lifetime_ms;
+	/*
+	 * The record outlives the handshake: until the root expires, a
+	 * replayed request must get this answer again, never fresh keys.
+	 */
+	s->deadline = now + (u64)req->lifetime_s * 1000;
+	if (s->deadline < now + cfg->timing.lifetime_ms)
+		s->deadline = now + cfg->timing.lifetime_ms;
 	/* Proxies first: their material is on its way before A's shares. */
 	send_materials(s, cfg, sink);
 	send_list(s, sink);
@@ -355,6 +362,7 @@ static bool same_request(const struct m2mkx_issuer_session *s,
 	if (m2mkx_root_info_parse(s->root_info, s->root_info_len, &ri, &used))
 		return false;
 	return !memcmp(req->b, ri.b, sizeof(ri.b)) &&
+	       !memcmp(req->n_b, ri.n_b, sizeof(ri.n_b)) &&
 	       !memcmp(req->commitment, ri.commitment,
 		       sizeof(ri.commitment)) &&
 	       req->params.suite == ri.params.suite &&

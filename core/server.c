@@ -34,9 +34,13 @@ void m2mkx_server_session_id(const struct m2mkx_server_config *cfg,
 	memcpy(session, mac, M2MKX_SESSION_LEN);
 }
 
-/* N_pb = HMAC(session secret, label | session | q | E_i), truncated. */
+/*
+ * N_pb = HMAC(session secret, label | session | N_B | q | E_i), truncated.
+ * N_B is drawn afresh for every HELLO B accepts, so a session re-created
+ * by a replayed HELLO has other N_pb values and old signatures fail.
+ */
 static void server_npb(const struct m2mkx_server_config *cfg,
-		       const u8 session[M2MKX_SESSION_LEN], u8 q,
+		       const struct m2mkx_server_session *s, u8 q,
 		       const u8 e[M2MKX_X25519_LEN],
 		       u8 n_pb[M2MKX_NONCE_LEN])
 {
@@ -46,7 +50,8 @@ static void server_npb(const struct m2mkx_server_config *cfg,
 	m2mkx_hmac_init(&ctx, cfg->session_secret,
 			sizeof(cfg->session_secret));
 	m2mkx_hmac_update(&ctx, LABEL_NPB, strlen(LABEL_NPB));
-	m2mkx_hmac_update(&ctx, session, M2MKX_SESSION_LEN);
+	m2mkx_hmac_update(&ctx, s->session, M2MKX_SESSION_LEN);
+	m2mkx_hmac_update(&ctx, s->n_b, M2MKX_NONCE_LEN);
 	m2mkx_hmac_update(&ctx, &q, 1);
 	m2mkx_hmac_update(&ctx, e, M2MKX_X25519_LEN);
 	m2mkx_hmac_final(&ctx, mac);
@@ -68,7 +73,7 @@ static bool params_equal(const struct m2mkx_params *x,
 static int params_acceptable(const struct m2mkx_server_config *cfg,
 			     const struct m2mkx_params *p)
 {
-	if (p->n > cfg->max_n)
+	if (p->n > cfg->max_n || p->k < cfg->min_k)
 		return -M2MKX_EPARAMS;
 	if (p->share_mode == M2MKX_SHARE_DISPERSAL && !cfg->allow_dispersal)
 		return -M2MKX_EPARAMS;
@@ -151,8 +156,16 @@ static int rx_hello(struct m2mkx_server_session *s,
 	if (memcmp(hello.a, s->a, M2MKX_ID_LEN) ||
 	    !m2mkx_ct_memeq(hello.n_a, s->n_a, M2MKX_NONCE_LEN))
 		return -M2MKX_ENOSESSION;
-	/* A lost our reply: the same HELLO gets the same answer. */
-	send_hello_reply(cfg, &hello, 0, s, from, sink);
+	/*
+	 * A lost our reply: the same HELLO gets the same answer, or, once the
+	 * session has failed, the reason, so that A stops at once.
+	 */
+	if (s->state == M2MKX_SERVER_FAILED)
+		send_hello_reply(cfg, &hello, (u8)(s->reason < 0 ? -s->reason :
+						   M2MKX_ETIMEOUT), NULL, from,
+				 sink);
+	else
+		send_hello_reply(cfg, &hello, 0, s, from, sink);
 	return 0;
 }
 
@@ -201,8 +214,15 @@ static int rx_proxy_hello(struct m2mkx_server_session *s,
 		return ret;
 	memcpy(ch.session, s->session, M2MKX_SESSION_LEN);
 	ch.q = hello.q;
-	server_npb(cfg, s->session, hello.q, hello.e, ch.n_pb);
+	server_npb(cfg, s, hello.q, hello.e, ch.n_pb);
 	m2mkx_confirm(ch.confirm, keys.conf, s->session, hello.q, ch.n_pb);
+	if (s->proxies[hello.q].state == M2MKX_SP_NONE) {
+		struct m2mkx_server_proxy *p = &s->proxies[hello.q];
+
+		p->hello_cached = true;
+		memcpy(p->hello_e, hello.e, sizeof(p->hello_e));
+		p->hello_keys = keys;
+	}
 	m2mkx_wipe(&keys, sizeof(keys));
 
 	out = sink->tx_alloc(sink, from, M2MKX_CHALLENGE_LEN);
@@ -350,6 +370,7 @@ static int check_root(struct m2mkx_server_session *s,
 	if (memcmp(root->a, s->a, M2MKX_ID_LEN) ||
 	    memcmp(root->b, cfg->id, M2MKX_ID_LEN) ||
 	    memcmp(root->session, s->session, M2MKX_SESSION_LEN) ||
+	    !m2mkx_ct_memeq(root->n_b, s->n_b, M2MKX_NONCE_LEN) ||
 	    !params_equal(&root->params, &s->params))
 		return -M2MKX_EROOTBIND;
 	if (root->expiry < unix_now)
@@ -418,9 +439,6 @@ static int rx_signed_share(struct m2mkx_server_session *s,
 	ret = m2mkx_signed_share_parse(buf, len, &s->params, &m);
 	if (ret)
 		return ret;
-	if (s->state != M2MKX_SERVER_COLLECTING &&
-	    s->state != M2MKX_SERVER_ANSWERED)
-		return -M2MKX_ESTATE;
 	p = &s->proxies[m.q];
 
 	m2mkx_sha256_init(&ctx);
@@ -430,15 +448,19 @@ static int rx_signed_share(struct m2mkx_server_session *s,
 	    !memcmp(digest, p->share_digest, sizeof(digest))) {
 		/* The proxy missed our ANSWER: send it again. */
 		if (p->state == M2MKX_SP_SHARED &&
-		    s->state == M2MKX_SERVER_ANSWERED)
+		    (s->state == M2MKX_SERVER_ANSWERED ||
+		     s->state == M2MKX_SERVER_DONE))
 			send_answer(s, m.q, sink);
 		return -M2MKX_EREPLAY;
 	}
+	if (s->state != M2MKX_SERVER_COLLECTING &&
+	    s->state != M2MKX_SERVER_ANSWERED)
+		return -M2MKX_ESTATE;
 
 	ret = check_root(s, cfg, &m.root, unix_now);
 	if (ret)
 		return ret;
-	server_npb(cfg, s->session, m.q, m.e, n_pb);
+	server_npb(cfg, s, m.q, m.e, n_pb);
 	ret = check_proxy_key(&m, buf, n_pb);
 	if (ret)
 		return ret;
@@ -458,9 +480,14 @@ static int rx_signed_share(struct m2mkx_server_session *s,
 		return -M2MKX_EOTSREUSE;
 	}
 
-	ret = p2b_keys(s, cfg, m.q, m.e, &keys);
-	if (ret)
-		return ret;
+	if (p->hello_cached &&
+	    m2mkx_ct_memeq(p->hello_e, m.e, sizeof(p->hello_e))) {
+		keys = p->hello_keys;
+	} else {
+		ret = p2b_keys(s, cfg, m.q, m.e, &keys);
+		if (ret)
+			return ret;
+	}
 	ret = m2mkx_chachapoly_open(keys.p2b, 0, buf,
 				    M2MKX_SIGNED_SHARE_AD_LEN, m.ct,
 				    m.ct_len - M2MKX_CHACHAPOLY_TAG_LEN,
@@ -476,6 +503,8 @@ static int rx_signed_share(struct m2mkx_server_session *s,
 	memcpy(p->share_digest, digest, sizeof(digest));
 	p->from = *from;
 	m2mkx_wipe(&keys, sizeof(keys));
+	p->hello_cached = false;
+	m2mkx_wipe(&p->hello_keys, sizeof(p->hello_keys));
 
 	if (s->state == M2MKX_SERVER_ANSWERED) {
 		/* x is rebuilt already: a late, honest proxy gets y too. */

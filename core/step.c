@@ -9,7 +9,8 @@ void m2mkx_timing_default(struct m2mkx_timing *t)
 	/*
 	 * A first retransmission after 500 ms suits links with round trips
 	 * of tens of milliseconds (802.15.4 multi-hop, a WAN to B); five
-	 * doublings capped at 4 s give up after about ten seconds.
+	 * retransmissions, doubling to a cap of 4 s, give up 15.5 s after
+	 * the first transmission.
 	 */
 	t->rto_ms = 500;
 	t->rto_max_ms = 4000;

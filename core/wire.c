@@ -12,17 +12,30 @@
 #include <m2mkx/merkle.h>
 #include <m2mkx/wire.h>
 
+/*
+ * Every parser checks the exact length first, so the cursor never runs
+ * out; should a layout and its length macro ever disagree, reads past the
+ * end yield zeros and mark the cursor, and rd_end() refuses the message,
+ * rather than anything touching memory beyond the datagram. Pointers a
+ * parser hands out are only valid when it returns 0.
+ */
 struct rd {
 	const u8 *p;
 	size_t left;
+	bool overrun;
 };
+
+static const u8 rd_zeros[M2MKX_ROOT_SIG_MAX_LEN];
 
 static const u8 *rd_take(struct rd *r, size_t n)
 {
 	const u8 *p = r->p;
 
-	if (r->left < n)
-		return NULL;
+	if (r->left < n) {
+		r->overrun = true;
+		r->left = 0;
+		return rd_zeros;
+	}
 	r->p += n;
 	r->left -= n;
 	return p;
@@ -51,6 +64,12 @@ static u32 rd_be32(struct rd *r)
 static u64 rd_be64(struct rd *r)
 {
 	return m2mkx_get_be64(rd_take(r, 8));
+}
+
+/* A parse is complete when it consumed exactly the datagram. */
+static int rd_end(const struct rd *r)
+{
+	return r->overrun || r->left ? -M2MKX_ELENGTH : 0;
 }
 
 struct wr {
@@ -121,17 +140,25 @@ static int rd_start(struct rd *r, const u8 *buf, size_t len,
 		return -M2MKX_ELENGTH;
 	r->p = buf + 2;
 	r->left = len - 2;
+	r->overrun = false;
 	return 0;
 }
 
-/* A datagram too short to hold the fields its length depends on. */
-static int too_short(const u8 *buf, size_t len, enum m2mkx_msg_type type)
+/*
+ * Checks the header of a message whose length depends on a count inside
+ * it, before that count is read: the header must name @type and the
+ * datagram must reach @count_end.
+ */
+static int check_head(const u8 *buf, size_t len, enum m2mkx_msg_type type,
+		      size_t count_end)
 {
 	int ret = m2mkx_msg_peek(buf, len);
 
 	if (ret < 0)
 		return ret;
-	return ret == (int)type ? -M2MKX_ELENGTH : -M2MKX_ETYPE;
+	if (ret != (int)type)
+		return -M2MKX_ETYPE;
+	return len < count_end ? -M2MKX_ELENGTH : 0;
 }
 
 static bool ots_type_known(u32 type)
@@ -148,7 +175,7 @@ int m2mkx_params_check(const struct m2mkx_params *p)
 		return -M2MKX_EPARAMS;
 	if (p->n < 1 || p->n > M2MKX_MAX_PROXIES || p->k < 1 || p->k > p->n)
 		return -M2MKX_EPARAMS;
-	if (p->m > p->n)
+	if (p->m < 1 || p->m > p->n)
 		return -M2MKX_EPARAMS;
 	return 0;
 }
@@ -175,7 +202,7 @@ static void wr_params(struct wr *w, const struct m2mkx_params *p, bool with_m)
 		wr_u8(w, p->m);
 }
 
-/* Parameters of messages that carry no m must still have m <= n: check 1. */
+/* Messages that carry no m are checked as if m were 1. */
 static int params_check_no_m(const struct m2mkx_params *p)
 {
 	struct m2mkx_params q = *p;
@@ -208,8 +235,8 @@ int m2mkx_hello_parse(const u8 *buf, size_t len, struct m2mkx_hello *m)
 	rd_copy(&r, m->b, sizeof(m->b));
 	rd_copy(&r, m->n_a, sizeof(m->n_a));
 	rd_params(&r, &m->params, true);
-	if (m->params.m < 1)
-		return -M2MKX_EPARAMS;
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	return m2mkx_params_check(&m->params);
 }
 
@@ -242,10 +269,10 @@ int m2mkx_hello_reply_parse(const u8 *buf, size_t len,
 	rd_copy(&r, m->n_b, sizeof(m->n_b));
 	rd_copy(&r, m->session, sizeof(m->session));
 	rd_params(&r, &m->params, true);
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	if (m->status)
-		return m->status < M2MKX_ERR_COUNT ? 0 : -M2MKX_EPARAMS;
-	if (m->params.m < 1)
-		return -M2MKX_EPARAMS;
+		return 0;
 	return m2mkx_params_check(&m->params);
 }
 
@@ -271,10 +298,11 @@ int m2mkx_proxy_request_parse(const u8 *buf, size_t len,
 	int ret;
 	u8 n;
 
-	/* n sits at a fixed offset: 2 + 8 + 8 + 16 + 8 + 1 + 4 + 1. */
-	if (len < 49)
-		return too_short(buf, len, M2MKX_MSG_PROXY_REQUEST);
-	n = buf[48];
+	/* n sits at a fixed offset: 2 + 8 + 8 + 16 + 16 + 8 + 1 + 4 + 1. */
+	ret = check_head(buf, len, M2MKX_MSG_PROXY_REQUEST, 65);
+	if (ret)
+		return ret;
+	n = buf[64];
 	if (n < 1 || n > M2MKX_MAX_PROXIES)
 		return -M2MKX_EPARAMS;
 	ret = rd_start(&r, buf, len, M2MKX_MSG_PROXY_REQUEST,
@@ -284,6 +312,7 @@ int m2mkx_proxy_request_parse(const u8 *buf, size_t len,
 	rd_copy(&r, m->a, sizeof(m->a));
 	rd_copy(&r, m->session, sizeof(m->session));
 	rd_copy(&r, m->n_a, sizeof(m->n_a));
+	rd_copy(&r, m->n_b, sizeof(m->n_b));
 	rd_copy(&r, m->b, sizeof(m->b));
 	rd_params(&r, &m->params, false);
 	rd_copy(&r, m->commitment, sizeof(m->commitment));
@@ -291,6 +320,8 @@ int m2mkx_proxy_request_parse(const u8 *buf, size_t len,
 	m->proxies = rd_take(&r, (size_t)n * M2MKX_ID_LEN);
 	m->ad_len = len - M2MKX_TAG_LEN;
 	m->tag = rd_take(&r, M2MKX_TAG_LEN);
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	if (!m->lifetime_s)
 		return -M2MKX_EPARAMS;
 	return params_check_no_m(&m->params);
@@ -305,6 +336,7 @@ size_t m2mkx_proxy_request_encode(u8 *buf,
 	wr_bytes(&w, m->a, sizeof(m->a));
 	wr_bytes(&w, m->session, sizeof(m->session));
 	wr_bytes(&w, m->n_a, sizeof(m->n_a));
+	wr_bytes(&w, m->n_b, sizeof(m->n_b));
 	wr_bytes(&w, m->b, sizeof(m->b));
 	wr_params(&w, &m->params, false);
 	wr_bytes(&w, m->commitment, sizeof(m->commitment));
@@ -320,8 +352,9 @@ int m2mkx_proxy_list_parse(const u8 *buf, size_t len,
 	int ret;
 	u8 n;
 
-	if (len < 20)
-		return too_short(buf, len, M2MKX_MSG_PROXY_LIST);
+	ret = check_head(buf, len, M2MKX_MSG_PROXY_LIST, 20);
+	if (ret)
+		return ret;
 	n = buf[19];
 	if (n > M2MKX_MAX_PROXIES)
 		return -M2MKX_EPARAMS;
@@ -336,7 +369,9 @@ int m2mkx_proxy_list_parse(const u8 *buf, size_t len,
 	m->ids = rd_take(&r, (size_t)n * M2MKX_PROXY_ID_LEN);
 	m->ad_len = len - M2MKX_TAG_LEN;
 	m->tag = rd_take(&r, M2MKX_TAG_LEN);
-	if (m->status ? m->status >= M2MKX_ERR_COUNT || n : !n)
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
+	if (m->status ? n : !n)
 		return -M2MKX_EPARAMS;
 	return 0;
 }
@@ -357,7 +392,7 @@ size_t m2mkx_proxy_list_encode(u8 *buf, const struct m2mkx_proxy_list *m)
 int m2mkx_root_info_parse(const u8 *buf, size_t len,
 			  struct m2mkx_root_info *m, size_t *used)
 {
-	struct rd r = { buf, len };
+	struct rd r = { buf, len, false };
 
 	if (len < M2MKX_ROOT_INFO_LEN(0))
 		return -M2MKX_ELENGTH;
@@ -366,6 +401,7 @@ int m2mkx_root_info_parse(const u8 *buf, size_t len,
 	rd_copy(&r, m->a, sizeof(m->a));
 	rd_copy(&r, m->b, sizeof(m->b));
 	rd_copy(&r, m->session, sizeof(m->session));
+	rd_copy(&r, m->n_b, sizeof(m->n_b));
 	rd_params(&r, &m->params, false);
 	rd_copy(&r, m->I, sizeof(m->I));
 	rd_copy(&r, m->root, sizeof(m->root));
@@ -375,7 +411,7 @@ int m2mkx_root_info_parse(const u8 *buf, size_t len,
 	if (!m->sig_len || m->sig_len > M2MKX_ROOT_SIG_MAX_LEN)
 		return -M2MKX_EPARAMS;
 	m->sig = rd_take(&r, m->sig_len);
-	if (!m->sig)
+	if (r.overrun)
 		return -M2MKX_ELENGTH;
 	*used = M2MKX_ROOT_INFO_LEN(m->sig_len);
 	return params_check_no_m(&m->params);
@@ -389,6 +425,7 @@ size_t m2mkx_root_info_encode(u8 *buf, const struct m2mkx_root_info *m)
 	wr_bytes(&w, m->a, sizeof(m->a));
 	wr_bytes(&w, m->b, sizeof(m->b));
 	wr_bytes(&w, m->session, sizeof(m->session));
+	wr_bytes(&w, m->n_b, sizeof(m->n_b));
 	wr_params(&w, &m->params, false);
 	wr_bytes(&w, m->I, sizeof(m->I));
 	wr_bytes(&w, m->root, sizeof(m->root));
@@ -433,7 +470,7 @@ size_t m2mkx_key_material_hdr_encode(u8 *buf,
 int m2mkx_key_material_parse(const u8 *pt, size_t len,
 			     struct m2mkx_key_material *m)
 {
-	struct rd r = { pt, len };
+	struct rd r = { pt, len, false };
 	size_t used;
 	int ret;
 
@@ -441,32 +478,17 @@ int m2mkx_key_material_parse(const u8 *pt, size_t len,
 		return -M2MKX_ELENGTH;
 	m->q = rd_u8(&r);
 	rd_copy(&r, m->seed, sizeof(m->seed));
-	/*
-	 * The path's length depends on n, which the root info after it
-	 * carries: find n first at its fixed offset within the root info,
-	 * trying each height the protocol allows.
-	 */
-	for (m->height = 0; m->height <= M2MKX_MERKLE_MAX_HEIGHT; m->height++) {
-		size_t path_len = (size_t)m->height * M2MKX_OTS_HASH_LEN;
-		const u8 *root = pt + 33 + path_len;
-
-		if (33 + path_len + M2MKX_ROOT_INFO_LEN(0) > len)
-			break;
-		/* n is at offset 20 + 8 + 8 + 8 + 1 + 4 + 1 = 50 of root info. */
-		if (m2mkx_merkle_height(root[50]) != m->height)
-			continue;
-		ret = m2mkx_root_info_parse(root, len - 33 - path_len,
-					    &m->root, &used);
-		if (ret)
-			return ret;
-		if (33 + path_len + used != len)
-			return -M2MKX_ELENGTH;
-		if (m->q >= m->root.params.n)
-			return -M2MKX_EPARAMS;
-		m->path = pt + 33;
-		return 0;
-	}
-	return -M2MKX_ELENGTH;
+	ret = m2mkx_root_info_parse(r.p, r.left, &m->root, &used);
+	if (ret)
+		return ret;
+	rd_take(&r, used);
+	m->height = m2mkx_merkle_height(m->root.params.n);
+	if (r.left != (size_t)m->height * M2MKX_OTS_HASH_LEN)
+		return -M2MKX_ELENGTH;
+	m->path = r.p;
+	if (m->q >= m->root.params.n)
+		return -M2MKX_EPARAMS;
+	return 0;
 }
 
 size_t m2mkx_key_material_encode(u8 *pt, const struct m2mkx_key_material *m)
@@ -475,8 +497,8 @@ size_t m2mkx_key_material_encode(u8 *pt, const struct m2mkx_key_material *m)
 
 	wr_u8(&w, m->q);
 	wr_bytes(&w, m->seed, sizeof(m->seed));
-	wr_bytes(&w, m->path, (size_t)m->height * M2MKX_OTS_HASH_LEN);
 	w.off += m2mkx_root_info_encode(pt + w.off, &m->root);
+	wr_bytes(&w, m->path, (size_t)m->height * M2MKX_OTS_HASH_LEN);
 	return w.off;
 }
 
@@ -498,7 +520,9 @@ int m2mkx_material_ack_parse(const u8 *buf, size_t len,
 	m->status = rd_u8(&r);
 	m->ad_len = len - M2MKX_TAG_LEN;
 	m->tag = rd_take(&r, M2MKX_TAG_LEN);
-	if (m->q >= M2MKX_MAX_PROXIES || m->status >= M2MKX_ERR_COUNT)
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
+	if (m->q >= M2MKX_MAX_PROXIES)
 		return -M2MKX_EPARAMS;
 	return 0;
 }
@@ -524,8 +548,9 @@ int m2mkx_shares_parse(const u8 *buf, size_t len, struct m2mkx_shares *m)
 	int ret;
 	u8 share_len, count;
 
-	if (len < M2MKX_SHARES_HDR_LEN)
-		return too_short(buf, len, M2MKX_MSG_SHARES);
+	ret = check_head(buf, len, M2MKX_MSG_SHARES, M2MKX_SHARES_HDR_LEN);
+	if (ret)
+		return ret;
 	share_len = buf[60];
 	count = buf[61];
 	if (!share_len || share_len > M2MKX_SHARE_MAX_SECRET_LEN || !count ||
@@ -601,6 +626,8 @@ int m2mkx_proxy_hello_parse(const u8 *buf, size_t len,
 	rd_copy(&r, m->b, sizeof(m->b));
 	m->q = rd_u8(&r);
 	rd_copy(&r, m->e, sizeof(m->e));
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	return m->q < M2MKX_MAX_PROXIES ? 0 : -M2MKX_EPARAMS;
 }
 
@@ -630,6 +657,8 @@ int m2mkx_challenge_parse(const u8 *buf, size_t len,
 	m->q = rd_u8(&r);
 	rd_copy(&r, m->n_pb, sizeof(m->n_pb));
 	rd_copy(&r, m->confirm, sizeof(m->confirm));
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	return m->q < M2MKX_MAX_PROXIES ? 0 : -M2MKX_EPARAMS;
 }
 
@@ -696,6 +725,8 @@ int m2mkx_signed_share_parse(const u8 *buf, size_t len,
 	m->signed_len = fixed + used;
 	m->ots_sig = rd_take(&r, sig_len);
 	m->ots_sig_len = sig_len;
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	return m->q < p->n ? 0 : -M2MKX_EPARAMS;
 }
 
@@ -752,6 +783,8 @@ int m2mkx_relay_parse(const u8 *buf, size_t len, struct m2mkx_relay *m)
 	m->ypkg = rd_take(&r, M2MKX_YPKG_LEN);
 	m->ad_len = len - M2MKX_TAG_LEN;
 	m->tag = rd_take(&r, M2MKX_TAG_LEN);
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	return 0;
 }
 
@@ -781,6 +814,8 @@ int m2mkx_final_request_parse(const u8 *buf, size_t len,
 	rd_copy(&r, m->session, sizeof(m->session));
 	m->ad_len = len - M2MKX_TAG_LEN;
 	m->tag = rd_take(&r, M2MKX_TAG_LEN);
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	return 0;
 }
 
@@ -803,8 +838,9 @@ int m2mkx_final_parse(const u8 *buf, size_t len, struct m2mkx_final *m)
 	u8 n;
 
 	/* n is at offset 2 + 8 + 8 + 1 + 4 + 1 = 24. */
-	if (len < 25)
-		return too_short(buf, len, M2MKX_MSG_FINAL);
+	ret = check_head(buf, len, M2MKX_MSG_FINAL, 25);
+	if (ret)
+		return ret;
 	n = buf[24];
 	if (n < 1 || n > M2MKX_MAX_PROXIES)
 		return -M2MKX_EPARAMS;
@@ -817,6 +853,8 @@ int m2mkx_final_parse(const u8 *buf, size_t len, struct m2mkx_final *m)
 	m->entries = rd_take(&r, (size_t)n * 9);
 	m->ad_len = len - M2MKX_TAG_LEN;
 	m->tag = rd_take(&r, M2MKX_TAG_LEN);
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	for (i = 0; i < n; i++)
 		if (m->entries[i * 9 + 8] > M2MKX_VERDICT_LATE)
 			return -M2MKX_EPARAMS;

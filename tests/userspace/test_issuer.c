@@ -787,7 +787,7 @@ static void test_refusals(void)
 	tap_is_int(m2mkx_issuer_request_open(&t_cfg, buf, len, &req),
 		   -M2MKX_EAUTH, "a request with a bad tag: bad_mac");
 	buf[len - 1] ^= 0x80;
-	buf[60] ^= 1;	/* in the commitment */
+	buf[70] ^= 1;	/* in the commitment */
 	tap_is_int(m2mkx_issuer_request_open(&t_cfg, buf, len, &req),
 		   -M2MKX_EAUTH, "a request altered in transit: bad_mac");
 

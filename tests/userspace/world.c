@@ -371,6 +371,7 @@ void world_init(struct world *w, const struct m2mkx_params *p,
 		abort();
 	w->b_cfg.trust = &w->trust;
 	w->b_cfg.max_n = M2MKX_MAX_PROXIES;
+	w->b_cfg.min_k = 1;
 	w->b_cfg.allow_dispersal = true;
 	w->b_cfg.allow_lamport = true;
 	w->b_cfg.timing = w->timing;

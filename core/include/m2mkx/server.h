@@ -27,8 +27,12 @@ struct m2mkx_server_config {
 	/* Keys the session ids; random at start-up, never sent. */
 	u8 session_secret[32];
 	const struct m2mkx_trust *trust;
-	/* What B accepts in a HELLO. */
+	/*
+	 * What B accepts in a HELLO. With k = 1 every share is x itself, so
+	 * deployments set min_k to 2 or more.
+	 */
 	u8 max_n;
+	u8 min_k;
 	bool allow_dispersal;
 	bool allow_lamport;
 	struct m2mkx_timing timing;
@@ -61,6 +65,15 @@ struct m2mkx_server_proxy {
 	u8 share_digest[M2MKX_SHA256_LEN]; /* of its SIGNED_SHARE */
 	u8 share[M2MKX_SHARE_MAX_SECRET_LEN];
 	struct m2mkx_endpoint from;
+	/*
+	 * The keys of the latest PROXY_HELLO for this slot, so that the
+	 * SIGNED_SHARE answering it costs no second X25519. Anyone may
+	 * overwrite them with another hello; a SIGNED_SHARE whose E_i does
+	 * not match simply derives its keys afresh.
+	 */
+	bool hello_cached;
+	u8 hello_e[M2MKX_X25519_LEN];
+	struct m2mkx_p2b_keys hello_keys;
 };
 
 struct m2mkx_server_session {

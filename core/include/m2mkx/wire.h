@@ -96,7 +96,8 @@ struct m2mkx_hello {
  *   hdr(2) | status(1) | A(8) | B(8) | N_A(16) | N_B(16) | session(8)
  *   | suite(1) | ots_type(4) | share_mode(1) | n(1) | k(1) | m(1)
  * status is 0 (accepted) or the M2MKX_E* code of the refusal; a refusal
- * carries zero N_B and session.
+ * carries zero N_B and session. Any non-zero status is a refusal, also one
+ * this version has no name for.
  */
 struct m2mkx_hello_reply {
 	u8 status;
@@ -111,9 +112,10 @@ struct m2mkx_hello_reply {
 #define M2MKX_HELLO_REPLY_LEN 68
 
 /*
- * PROXY_REQUEST, A -> T, 76 + 8n bytes, MAC-only AES-128-CCM under K_AT
+ * PROXY_REQUEST, A -> T, 92 + 8n bytes, MAC-only AES-128-CCM under K_AT
  * with nonce (type || N_A[0..11]), AD = every byte before the tag:
- *   hdr(2) | A(8) | session(8) | N_A(16) | B(8) | suite(1) | ots_type(4)
+ *   hdr(2) | A(8) | session(8) | N_A(16) | N_B(16) | B(8) | suite(1)
+ *   | ots_type(4)
  *   | share_mode(1) | n(1) | k(1) | commitment(16) | lifetime_s(2)
  *   | P_1..P_n (8 each) | tag(8)
  */
@@ -121,6 +123,7 @@ struct m2mkx_proxy_request {
 	u8 a[M2MKX_ID_LEN];
 	u8 session[M2MKX_SESSION_LEN];
 	u8 n_a[M2MKX_NONCE_LEN];
+	u8 n_b[M2MKX_NONCE_LEN];
 	u8 b[M2MKX_ID_LEN];
 	struct m2mkx_params params;	/* m unused (0) */
 	u8 commitment[M2MKX_COMMIT_LEN];
@@ -130,7 +133,7 @@ struct m2mkx_proxy_request {
 	size_t ad_len;
 };
 
-#define M2MKX_PROXY_REQUEST_LEN(n) (76 + 8 * (n))
+#define M2MKX_PROXY_REQUEST_LEN(n) (92 + 8 * (n))
 
 /*
  * PROXY_LIST, T -> A, 28 + 8n bytes, MAC-only under K_AT, nonce
@@ -152,19 +155,22 @@ struct m2mkx_proxy_list {
 #define M2MKX_PROXY_LIST_LEN(n) (28 + 8 * (n))
 
 /*
- * The root T signs, carried in KEY_MATERIAL and SIGNED_SHARE, 126 + sig
+ * The root T signs, carried in KEY_MATERIAL and SIGNED_SHARE, 142 + sig
  * bytes:
- *   t_key_id(20) | A(8) | B(8) | session(8) | suite(1) | ots_type(4)
- *   | share_mode(1) | n(1) | k(1) | I(16) | root(32) | commitment(16)
- *   | expiry(8, UNIX seconds) | sig_len(2) | sig(sig_len)
+ *   t_key_id(20) | A(8) | B(8) | session(8) | N_B(16) | suite(1)
+ *   | ots_type(4) | share_mode(1) | n(1) | k(1) | I(16) | root(32)
+ *   | commitment(16) | expiry(8, UNIX seconds) | sig_len(2) | sig(sig_len)
  * T signs SHA-256(label "m2mkx-v1-root" encoded as in protocol.rst || the
- * 124 bytes before sig_len).
+ * 140 bytes before sig_len). N_B ties T's authorisation to B's fresh nonce
+ * of this very handshake: a replayed request can only produce a root that
+ * no live session of B accepts.
  */
 struct m2mkx_root_info {
 	u8 t_key_id[M2MKX_TKEY_ID_LEN];
 	u8 a[M2MKX_ID_LEN];
 	u8 b[M2MKX_ID_LEN];
 	u8 session[M2MKX_SESSION_LEN];
+	u8 n_b[M2MKX_NONCE_LEN];
 	struct m2mkx_params params;	/* m unused (0) */
 	u8 I[M2MKX_LMS_I_LEN];
 	u8 root[M2MKX_OTS_HASH_LEN];
@@ -172,17 +178,19 @@ struct m2mkx_root_info {
 	u64 expiry;
 	u16 sig_len;
 	const u8 *sig;
-	const u8 *signed_part;		/* the 124 signed bytes */
+	const u8 *signed_part;		/* the 140 signed bytes */
 };
 
-#define M2MKX_ROOT_INFO_SIGNED_LEN 124
+#define M2MKX_ROOT_INFO_SIGNED_LEN 140
 #define M2MKX_ROOT_INFO_LEN(sig_len) (M2MKX_ROOT_INFO_SIGNED_LEN + 2 + (sig_len))
 
 /*
  * KEY_MATERIAL, T -> P_i, AES-128-CCM under K_PT with a random nonce:
  *   hdr(2) | P(8) | nonce(13) | ciphertext | tag(8)
- * plaintext: q(1) | seed(32) | path(h * 32) | root_info
- * where h = m2mkx_merkle_height(n). AD = the 23 bytes before the ciphertext.
+ * plaintext: q(1) | seed(32) | root_info | path(h * 32)
+ * where h = m2mkx_merkle_height(n) and n is read from the root info, so
+ * the path's length is known before it is read. AD = the 23 bytes before
+ * the ciphertext.
  */
 struct m2mkx_key_material_hdr {
 	u8 p[M2MKX_ID_LEN];
@@ -374,7 +382,7 @@ enum m2mkx_verdict {
 	M2MKX_VERDICT_USED = 0,		/* its share rebuilt x */
 	M2MKX_VERDICT_ABSENT = 1,	/* no valid share arrived */
 	M2MKX_VERDICT_CORRUPT = 2,	/* the decoder named its share */
-	M2MKX_VERDICT_FORGED = 3,	/* bad signature or proof, or OTS reuse */
+	M2MKX_VERDICT_FORGED = 3,	/* signed two messages with one OTS key */
 	M2MKX_VERDICT_LATE = 4,		/* valid, after x was rebuilt */
 };
 
