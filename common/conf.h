@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The node configuration file, one per node, INI in the spirit of
+ * wg-quick(8): [Node], then the sections of the node's roles, then one
+ * section per peer. Documentation/m2mkx.conf.rst describes every key.
+ *
+ * Parsing is strict: an unknown section or key, a key given twice, a
+ * value out of range or a missing required key stops the program with
+ * one line naming the file and line, e.g.
+ *   m2mkx-agent: a.conf:12: unknown key 'Foo' in [Node]
+ * Section and key names are case-insensitive, values are not; '#'
+ * starts a comment anywhere on a line.
+ *
+ * Key values are base64 in the file itself (Key = ...) or in a file of
+ * their own (KeyFile = path); relative paths are taken from the
+ * directory of the configuration file, so a node's files travel together.
+ */
+#ifndef M2MKX_COMMON_CONF_H
+#define M2MKX_COMMON_CONF_H
+
+#include <m2mkx/crypto.h>
+#include <m2mkx/wire.h>
+
+/* Peers per list; the tables sized from them are bounded too. */
+#define CONF_MAX_PEERS 64
+/* T certificates a server trusts (the backend holds as many). */
+#define CONF_MAX_TRUST 8
+
+enum conf_program {
+	CONF_AGENT,			/* m2mkx-agent: B, P_i and T */
+	CONF_CLIENT,			/* m2mkx-client: A */
+};
+
+enum conf_role {
+	CONF_ROLE_SERVER = 1 << 0,
+	CONF_ROLE_PROXY = 1 << 1,
+	CONF_ROLE_ISSUER = 1 << 2,
+};
+
+/*
+ * Misbehaviour a proxy can be told to show, for the integration tests
+ * only ([Proxy] Fault =). Off unless configured.
+ */
+enum conf_fault {
+	CONF_FAULT_NONE = 0,
+	CONF_FAULT_SILENT,		/* drop every datagram */
+	CONF_FAULT_CORRUPT_SHARE,	/* forward a damaged share of x */
+	CONF_FAULT_REPLAY,		/* send B its SIGNED_SHARE again */
+};
+
+/* A file a role opens itself (certificates, T's key), with its line. */
+struct conf_file {
+	char *path;
+	unsigned int line;
+};
+
+/* [Client], [ProxyPeer], [ServerPeer] or [IssuerPeer]. */
+struct conf_peer {
+	unsigned int line;		/* of the section header */
+	bool has_id, has_key, has_public_key, has_endpoint;
+	u8 id[M2MKX_ID_LEN];
+	u8 key[M2MKX_AES128_KEY_LEN];	/* pairwise key */
+	u8 public_key[M2MKX_X25519_LEN];
+	struct m2mkx_endpoint endpoint;
+};
+
+struct conf_peers {
+	unsigned int count;
+	struct conf_peer peer[CONF_MAX_PEERS];
+};
+
+struct conf {
+	const char *path;		/* as given, for messages */
+
+	/* [Node] */
+	u8 id[M2MKX_ID_LEN];
+	struct m2mkx_endpoint listen;
+	bool listen_v4;			/* ListenAddress was IPv4 */
+	unsigned int roles;		/* enum conf_role bits */
+
+	/* [Server] */
+	u8 server_key[M2MKX_X25519_LEN];
+	struct conf_file trust[CONF_MAX_TRUST];
+	unsigned int trust_count;
+	unsigned int max_proxies;
+	unsigned int min_threshold;
+	bool allow_dispersal;
+	bool allow_lamport;
+
+	/* [Proxy] */
+	u8 issuer_key[M2MKX_AES128_KEY_LEN];
+	struct m2mkx_endpoint issuer;
+	enum conf_fault fault;
+
+	/* [Issuer] */
+	struct conf_file signing_key;
+	unsigned int max_lifetime;
+
+	struct conf_peers clients;
+	struct conf_peers proxy_peers;
+	struct conf_peers server_peers;
+	struct conf_peer issuer_peer;
+
+	/* [Handshake] */
+	struct m2mkx_params params;
+	u16 lifetime_s;
+};
+
+/*
+ * Reads the file at @path for @program into @c. On error prints the one
+ * line on stderr, releases what it took and returns -1.
+ */
+int conf_load(struct conf *c, const char *path, enum conf_program program);
+
+/* Frees the paths and wipes the keys. */
+void conf_free(struct conf *c);
+
+const struct conf_peer *conf_peer_find(const struct conf_peers *peers,
+				       const u8 id[M2MKX_ID_LEN]);
+
+#endif /* M2MKX_COMMON_CONF_H */

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * m2mctl: key and certificate tool of m2mkx, in the manner of wg(8):
+ *
+ *   m2mctl genkey [--symmetric]    a private key (or pairwise key), base64
+ *   m2mctl pubkey < private        the public key of a private key
+ *   m2mctl gencert --key FILE --cert FILE --cn NAME [--days N] [--bits N]
+ *                  [--der]         T's RSA signing key and certificate
+ *
+ * Keys come from files or stdin, never from the command line, where
+ * every user of the machine could read them in /proc.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <m2mkx/bytes.h>
+#include <m2mkx/crypto.h>
+
+#include "backend/openssl.h"
+#include "common/keys.h"
+#include "common/log.h"
+
+#define GENCERT_DEFAULT_BITS 3072
+#define GENCERT_DEFAULT_DAYS 3650
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s <command> [options]\n"
+		"\n"
+		"  genkey [--symmetric]  print a new X25519 private key\n"
+		"                        (or, with --symmetric, a 16-byte\n"
+		"                        pairwise key) in base64\n"
+		"  pubkey                read a private key on stdin, print\n"
+		"                        its public key\n"
+		"  gencert --key FILE --cert FILE --cn NAME [--days N]\n"
+		"          [--bits N] [--der]\n"
+		"                        make T's RSA signing key (never\n"
+		"                        over an existing one) and its\n"
+		"                        self-signed certificate for servers\n",
+		program_invocation_short_name);
+}
+
+/* As wg(8) does: a key written to a file others can read is a leak. */
+static void warn_if_shared_output(void)
+{
+	struct stat st;
+
+	if (fstat(STDOUT_FILENO, &st) || !S_ISREG(st.st_mode) ||
+	    !(st.st_mode & 0077))
+		return;
+	log_err("warning: writing a key to a file others can read; consider umask 077");
+}
+
+static int print_key(const u8 *key, size_t len)
+{
+	char text[B64_LEN(KEY_MAX_LEN) + 1];
+
+	b64_encode(text, key, len);
+	printf("%s\n", text);
+	m2mkx_wipe(text, sizeof(text));
+	if (fflush(stdout) || ferror(stdout)) {
+		log_err("stdout: %s", strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_genkey(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "symmetric", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 }
+	};
+	u8 key[KEY_MAX_LEN];
+	bool symmetric = false;
+	size_t len;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (opt != 's') {
+			usage(stderr);
+			return 1;
+		}
+		symmetric = true;
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	len = symmetric ? M2MKX_AES128_KEY_LEN : M2MKX_X25519_LEN;
+	if (m2mkx_random(key, len)) {
+		log_err("no randomness");
+		return 1;
+	}
+	if (!symmetric) {
+		/*
+		 * Clamped as RFC 7748 uses it, so the file holds the scalar
+		 * actually used (X25519 clamps again; wg does the same).
+		 */
+		key[0] &= 248;
+		key[31] &= 127;
+		key[31] |= 64;
+	}
+	warn_if_shared_output();
+	ret = print_key(key, len);
+	m2mkx_wipe(key, sizeof(key));
+	return ret;
+}
+
+static int cmd_pubkey(int argc, char **argv)
+{
+	u8 secret[M2MKX_X25519_LEN], pub[M2MKX_X25519_LEN];
+	int ret;
+
+	(void)argv;
+	if (argc != 1) {
+		usage(stderr);
+		return 1;
+	}
+	/* No stdio buffer keeps a copy of the private key. */
+	setvbuf(stdin, NULL, _IONBF, 0);
+	ret = key_read(stdin, secret, sizeof(secret));
+	if (ret == KEY_ERR_IO) {
+		log_err("stdin: %s", strerror(errno));
+		return 1;
+	}
+	if (ret) {
+		log_err("stdin: not a base64 key of %d bytes",
+			M2MKX_X25519_LEN);
+		return 1;
+	}
+	ret = m2mkx_x25519_public(pub, secret);
+	m2mkx_wipe(secret, sizeof(secret));
+	if (ret) {
+		log_err("unusable private key");
+		return 1;
+	}
+	return print_key(pub, sizeof(pub));
+}
+
+static int parse_number(const char *name, const char *s, unsigned long min,
+			unsigned long max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < min || v > max) {
+		log_err("--%s: expected %lu..%lu", name, min, max);
+		return -1;
+	}
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int cmd_gencert(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "cn", required_argument, NULL, 'n' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "bits", required_argument, NULL, 'b' },
+		{ "der", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *key_path = NULL, *cert_path = NULL, *cn = NULL;
+	unsigned int days = GENCERT_DEFAULT_DAYS, bits = GENCERT_DEFAULT_BITS;
+	enum m2mkx_cert_format format = M2MKX_CERT_PEM;
+	struct m2mkx_signer signer;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'c':
+			cert_path = optarg;
+			break;
+		case 'n':
+			cn = optarg;
+			break;
+		case 'd':
+			if (parse_number("days", optarg, 1, 36500, &days))
+				return 1;
+			break;
+		case 'b':
+			if (parse_number("bits", optarg, M2MKX_RSA_MIN_BITS,
+					 M2MKX_RSA_MAX_BITS, &bits))
+				return 1;
+			break;
+		case 'D':
+			format = M2MKX_CERT_DER;
+			break;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind != argc || !key_path || !cert_path || !cn || !*cn) {
+		usage(stderr);
+		return 1;
+	}
+	/* Before the slow key generation: the one error we can foresee. */
+	if (!access(key_path, F_OK)) {
+		log_err("%s: %s", key_path, strerror(EEXIST));
+		return 1;
+	}
+	ret = m2mkx_signer_generate(&signer, bits);
+	if (ret) {
+		log_err("RSA-%u key generation failed", bits);
+		return 1;
+	}
+	ret = m2mkx_signer_write_key(&signer, key_path);
+	if (ret) {
+		log_err("%s: %s", key_path, ret == -M2MKX_EINVAL ?
+			strerror(errno) : "cannot write the key");
+		goto out;
+	}
+	ret = m2mkx_signer_write_cert(&signer, cert_path, cn, days, format);
+	if (ret)
+		log_err("%s: %s", cert_path, ret == -M2MKX_EINVAL ?
+			strerror(errno) : "cannot write the certificate");
+out:
+	m2mkx_signer_free(&signer);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} commands[] = {
+		{ "genkey", cmd_genkey },
+		{ "pubkey", cmd_pubkey },
+		{ "gencert", cmd_gencert },
+	};
+	unsigned int i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < M2MKX_ARRAY_SIZE(commands); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	log_err("unknown command '%s'", argv[1]);
+	usage(stderr);
+	return 1;
+}
