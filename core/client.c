@@ -147,17 +147,6 @@ static void drop_secrets(struct m2mkx_client *c)
 		m2mkx_wipe(c->proxies[i].key, sizeof(c->proxies[i].key));
 }
 
-static void event_init(const struct m2mkx_client *c, struct m2mkx_event *ev,
-		       enum m2mkx_event_type type)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	memcpy(ev->session, c->session, sizeof(ev->session));
-	memcpy(ev->a, c->cfg->id, sizeof(ev->a));
-	memcpy(ev->b, c->b, sizeof(ev->b));
-	ev->n = c->n;
-}
-
 /* Ends the handshake with @err (negative) and returns it. */
 static int fail(struct m2mkx_client *c, int err, struct m2mkx_sink *sink)
 {
@@ -168,7 +157,7 @@ static int fail(struct m2mkx_client *c, int err, struct m2mkx_sink *sink)
 	c->next_tx = M2MKX_NO_DEADLINE;
 	c->deadline = M2MKX_NO_DEADLINE;
 	drop_secrets(c);
-	event_init(c, &ev, M2MKX_EV_FAILED);
+	m2mkx_event_init(&ev, M2MKX_EV_FAILED, c->session, c->cfg->id, c->b, c->n);
 	ev.reason = c->reason;
 	sink->event(sink, &ev);
 	return err;
@@ -697,7 +686,8 @@ static int rx_final(struct m2mkx_client *c, const u8 *buf, size_t len,
 	c->state = M2MKX_CLIENT_DONE;
 	c->next_tx = M2MKX_NO_DEADLINE;
 	c->deadline = M2MKX_NO_DEADLINE;
-	event_init(c, &ev, M2MKX_EV_COMPLETED);
+	m2mkx_event_init(&ev, M2MKX_EV_COMPLETED, c->session, c->cfg->id, c->b,
+			 c->n);
 	ev.mk = c->mk;
 	ev.ids = c->ids;
 	ev.verdicts = c->verdicts;

@@ -32,13 +32,8 @@ static void report(struct m2mkx_proxy_session *s, enum m2mkx_event_type type,
 {
 	struct m2mkx_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
+	m2mkx_event_init(&ev, type, s->session, s->a, s->b, s->params.n);
 	ev.reason = reason < 0 ? -reason : reason;
-	memcpy(ev.session, s->session, M2MKX_SESSION_LEN);
-	memcpy(ev.a, s->a, M2MKX_ID_LEN);
-	memcpy(ev.b, s->b, M2MKX_ID_LEN);
-	ev.n = s->params.n;
 	sink->event(sink, &ev);
 }
 

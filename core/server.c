@@ -267,13 +267,9 @@ static void fail(struct m2mkx_server_session *s,
 	s->window_deadline = M2MKX_NO_DEADLINE;
 	m2mkx_wipe(s->mk, sizeof(s->mk));
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = M2MKX_EV_FAILED;
+	m2mkx_event_init(&ev, M2MKX_EV_FAILED, s->session, s->a, cfg->id,
+			 s->params.n);
 	ev.reason = -reason;
-	memcpy(ev.session, s->session, M2MKX_SESSION_LEN);
-	memcpy(ev.a, s->a, M2MKX_ID_LEN);
-	memcpy(ev.b, cfg->id, M2MKX_ID_LEN);
-	ev.n = s->params.n;
 	sink->event(sink, &ev);
 }
 
@@ -610,14 +606,10 @@ static int rx_final_request(struct m2mkx_server_session *s,
 
 	s->state = M2MKX_SERVER_DONE;
 	s->deadline = now + cfg->timing.linger_ms;
-	memset(&ev, 0, sizeof(ev));
 	memset(ids, 0, sizeof(ids));
-	ev.type = M2MKX_EV_COMPLETED;
-	memcpy(ev.session, s->session, M2MKX_SESSION_LEN);
-	memcpy(ev.a, s->a, M2MKX_ID_LEN);
-	memcpy(ev.b, cfg->id, M2MKX_ID_LEN);
+	m2mkx_event_init(&ev, M2MKX_EV_COMPLETED, s->session, s->a, cfg->id,
+			 s->params.n);
 	ev.mk = s->mk;
-	ev.n = s->params.n;
 	for (q = 0; q < s->params.n; q++) {
 		const struct m2mkx_server_proxy *p = &s->proxies[q];
 

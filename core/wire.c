@@ -79,7 +79,9 @@ struct wr {
 
 static void wr_bytes(struct wr *w, const void *src, size_t n)
 {
-	memcpy(w->p + w->off, src, n);
+	/* Empty fields may come as NULL, which memcpy() must not see. */
+	if (n)
+		memcpy(w->p + w->off, src, n);
 	w->off += n;
 }
 
@@ -568,8 +570,8 @@ int m2mkx_shares_parse(const u8 *buf, size_t len, struct m2mkx_shares *m)
 	rd_endpoint(&r, &m->b_endpoint);
 	m->share_len = rd_u8(&r);
 	m->count = rd_u8(&r);
-	m->entries = r.p;
-	return 0;
+	m->entries = rd_take(&r, want - M2MKX_SHARES_HDR_LEN);
+	return rd_end(&r);
 }
 
 int m2mkx_shares_find(const struct m2mkx_shares *msg,
@@ -696,6 +698,9 @@ int m2mkx_signed_share_parse(const u8 *buf, size_t len,
 	struct rd r;
 	int ret;
 
+	ret = m2mkx_params_check(p);
+	if (ret)
+		return ret;
 	m->height = m2mkx_merkle_height(p->n);
 	m->ct_len = share_len + M2MKX_CHACHAPOLY_TAG_LEN;
 	fixed = M2MKX_SIGNED_SHARE_FIXED_LEN + m->ct_len +
@@ -755,7 +760,9 @@ int m2mkx_answer_parse(const u8 *buf, size_t len, struct m2mkx_answer *m)
 		return ret;
 	rd_copy(&r, m->session, sizeof(m->session));
 	m->q = rd_u8(&r);
-	m->ct = r.p;
+	m->ct = rd_take(&r, M2MKX_YPKG_LEN + M2MKX_CHACHAPOLY_TAG_LEN);
+	if (rd_end(&r))
+		return -M2MKX_ELENGTH;
 	return m->q < M2MKX_MAX_PROXIES ? 0 : -M2MKX_EPARAMS;
 }
 

@@ -41,6 +41,15 @@ struct m2mkx_event {
 	const u8 *verdicts;		/* n * enum m2mkx_verdict, or NULL */
 };
 
+/*
+ * Starts @ev as an event of @type about the handshake (@session, @a, @b)
+ * through @n proxies; every other field is zero for the caller to set.
+ */
+void m2mkx_event_init(struct m2mkx_event *ev, enum m2mkx_event_type type,
+		      const u8 session[M2MKX_SESSION_LEN],
+		      const u8 a[M2MKX_ID_LEN], const u8 b[M2MKX_ID_LEN],
+		      u8 n);
+
 struct m2mkx_sink {
 	/*
 	 * Returns room for a datagram of exactly @len bytes to @to, or NULL

@@ -15,11 +15,13 @@
  * the roles' business.
  *
  * Encoders follow one rule: m2mkx_X_encode() writes every field of X that
- * is not produced by cryptography (ciphertexts, tags, signatures) and
- * returns the offset of the first such field, which for MAC-only messages
- * is also the length of the authenticated data. The role then writes the
- * ciphertext, tag or signature at the offsets the layout gives. The full
- * length of each message is its M2MKX_X_LEN macro.
+ * the role has not yet produced with its own keys (its ciphertexts, tags
+ * and signatures) and returns the offset of the first such field, which
+ * for MAC-only messages is also the length of the authenticated data. The
+ * role then writes those at the offsets the layout gives. Fields that are
+ * opaque to the sender (RELAY's y package, CHALLENGE's confirmation, which
+ * B computes first) are written like any other. The full length of each
+ * message is its M2MKX_X_LEN macro.
  */
 #ifndef M2MKX_WIRE_H
 #define M2MKX_WIRE_H
@@ -140,7 +142,8 @@ struct m2mkx_proxy_request {
  * (type || N_A[0..11]) with the N_A of the request:
  *   hdr(2) | A(8) | session(8) | status(1) | n(1) | ID_1..ID_n (8 each)
  *   | tag(8)
- * status is 0, or the M2MKX_E* code of T's refusal (then n is 0).
+ * status is 0, or the M2MKX_E* code of T's refusal (then n is 0); any
+ * non-zero value is a refusal.
  */
 struct m2mkx_proxy_list {
 	u8 a[M2MKX_ID_LEN];
@@ -219,7 +222,8 @@ struct m2mkx_key_material {
  * MATERIAL_ACK, P_i -> T, 49 bytes, MAC-only under K_PT, random nonce:
  *   hdr(2) | P(8) | nonce(13) | A(8) | session(8) | q(1) | status(1)
  *   | tag(8)
- * status is 0 (installed) or the M2MKX_E* code of the refusal.
+ * status is 0 (installed) or the M2MKX_E* code of the refusal; any
+ * non-zero value is a refusal.
  */
 struct m2mkx_material_ack {
 	u8 p[M2MKX_ID_LEN];
