@@ -94,7 +94,7 @@ int m2mkx_issuer_request_open(const struct m2mkx_issuer_config *cfg,
 
 /*
  * Signs the root in place: the root info is encoded with sig_len 0, which
- * is outside the 124 signed bytes, the signature is written straight
+ * is outside the 140 signed bytes, the signature is written straight
  * after it and sig_len is patched in.
  */
 static int sign_root(struct m2mkx_issuer_session *s,

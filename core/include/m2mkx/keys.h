@@ -43,7 +43,7 @@ void m2mkx_commit_x(u8 c[M2MKX_COMMIT_LEN],
 void m2mkx_proxy_id(u8 id[M2MKX_PROXY_ID_LEN],
 		    const u8 k[M2MKX_OTS_HASH_LEN]);
 
-/* The digest T signs over the 124 signed bytes of a root info. */
+/* The digest T signs over the 140 signed bytes of a root info. */
 void m2mkx_root_digest(u8 digest[M2MKX_SHA256_LEN],
 		       const u8 signed_part[M2MKX_ROOT_INFO_SIGNED_LEN]);
 

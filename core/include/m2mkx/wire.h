@@ -44,7 +44,7 @@
 #define M2MKX_ENDPOINT_LEN 18	/* IPv6 address (v4-mapped for IPv4) + port */
 #define M2MKX_YPKG_LEN (M2MKX_SECRET_LEN + M2MKX_TAG_LEN)
 
-/* The single cipher suite of version 1; see protocol.rst "Suites". */
+/* The single cipher suite of version 1; see protocol.rst "Parameters". */
 #define M2MKX_SUITE_V1 1
 
 enum m2mkx_msg_type {
