@@ -81,11 +81,22 @@ $(SAN)/tests/%: $(SAN)/tests/userspace/%.o $(TEST_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
 
+# Programs the tests start but prove does not run (tests/userspace/m2mkx-*.c,
+# the loopback test's network attacker). Linked like the agents, with
+# OpenSSL's random source rather than the test DRBG: they run among real
+# processes, not in the tests' deterministic world.
+TOOL_SRCS := $(sort $(wildcard tests/userspace/m2mkx-*.c))
+TEST_TOOLS := $(patsubst tests/userspace/%.c,$(SAN)/tests/%,$(TOOL_SRCS))
+$(TEST_TOOLS): $(SAN)/tests/%: $(SAN)/tests/userspace/%.o \
+		$(call obj,$(SAN),$(COMMON_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
 .PHONY: check-run
-check-run: $(TESTS) $(SAN_PROGRAMS)
+check-run: $(TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS)
 	@M2MKX_BIN=$(abspath $(SAN)) M2MKX_TESTS=$(abspath $(SAN)/tests) \
 		tests/run-tap $(TESTS) $(sort $(wildcard tests/userspace/t_*.sh))
 
@@ -125,3 +136,29 @@ clean:
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The kernel module, built by Kbuild (see Kbuild) against Debian's current
+# stock kernel, or against KDIR=<kernel build tree> when given; its
+# objects land next to the sources, as Kbuild does.
+.PHONY: module lint
+module:
+	@eval "$$(scripts/kernel-env)" && \
+		$(MAKE) -C "$$KDIR" M=$(CURDIR) modules
+
+# Kernel-style checks of everything the module compiles, each of which
+# must be silent: checkpatch --strict, then one build with sparse on every
+# file (C=2) and the W=1 warnings. Runs all before failing.
+LINT_FILES = $(sort $(wildcard kernel/m2mkx/*.[ch] core/*.c \
+	core/include/m2mkx/*.h) include/uapi/linux/m2mkx.h)
+
+lint:
+	@mkdir -p $(BUILD); ok=1; \
+	scripts/checkpatch $(LINT_FILES) || ok=; \
+	eval "$$(scripts/kernel-env)" || exit 1; \
+	$(MAKE) --no-print-directory -C "$$KDIR" M=$(CURDIR) W=1 C=2 \
+		modules >$(BUILD)/lint-kbuild.log 2>&1 || ok=; \
+	cat $(BUILD)/lint-kbuild.log; \
+	! grep -qE '[Ww]arning:|[Ee]rror:|^(WARNING|ERROR)' \
+		$(BUILD)/lint-kbuild.log || ok=; \
+	if [ -z "$$ok" ]; then echo "lint: FAILED" >&2; exit 1; fi; \
+	echo "lint: clean"

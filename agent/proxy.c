@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <m2mkx/bytes.h>
+#include <m2mkx/crypto.h>
 #include <m2mkx/merkle.h>
 #include <m2mkx/proxy.h>
 
@@ -171,6 +172,128 @@ static void fault_after(struct agent_proxy *px, struct proxy_slot *slot,
 }
 
 /*
+ * Fault reuse-ots: a sink that keeps back the SIGNED_SHARE the core sends.
+ * The core keeps its own copy for retransmission, from which the fault
+ * sends it, with the second signature straight after it.
+ */
+struct hold_sink {
+	struct m2mkx_sink sink;
+	struct m2mkx_sink *inner;
+	bool held;
+};
+
+static u8 *hold_tx_alloc(struct m2mkx_sink *sink,
+			 const struct m2mkx_endpoint *to, size_t len)
+{
+	struct hold_sink *hs = container_of(sink, struct hold_sink, sink);
+
+	return hs->inner->tx_alloc(hs->inner, to, len);
+}
+
+static void hold_tx_commit(struct m2mkx_sink *sink, u8 *buf, bool send)
+{
+	struct hold_sink *hs = container_of(sink, struct hold_sink, sink);
+
+	if (send && buf && buf[0] == M2MKX_MSG_SIGNED_SHARE) {
+		hs->held = true;
+		send = false;
+	}
+	hs->inner->tx_commit(hs->inner, buf, send);
+}
+
+static void hold_event(struct m2mkx_sink *sink, const struct m2mkx_event *ev)
+{
+	struct hold_sink *hs = container_of(sink, struct hold_sink, sink);
+
+	hs->inner->event(hs->inner, ev);
+}
+
+/*
+ * Signs a second SIGNED_SHARE with @key, the session's one-time key as it
+ * was before the core signed with it: the genuine datagram with one byte
+ * of the share's ciphertext changed, so a different message, signed as
+ * the core signs (SHA-256 of N_pb and every byte before the signature).
+ * Only the key's holder can do this. Returns the datagram, as long as the
+ * genuine one, for the caller to free; NULL when it cannot be signed.
+ */
+static u8 *second_signature(const struct m2mkx_proxy_session *s,
+			    struct m2mkx_ots_key *key)
+{
+	size_t sig_len = m2mkx_ots_sig_len(s->params.ots_type);
+	size_t len = s->signed_share_len, signed_len;
+	u8 digest[M2MKX_SHA256_LEN];
+	struct m2mkx_sha256_ctx ctx;
+	u8 *copy;
+
+	if (!sig_len || len < M2MKX_SIGNED_SHARE_FIXED_LEN + 1 + sig_len)
+		return NULL;
+	copy = malloc(len);
+	if (!copy)
+		return NULL;
+	signed_len = len - sig_len;
+	memcpy(copy, s->signed_share, signed_len);
+	copy[M2MKX_SIGNED_SHARE_FIXED_LEN] ^= 0x01;
+
+	m2mkx_sha256_init(&ctx);
+	m2mkx_sha256_update(&ctx, s->n_pb, M2MKX_NONCE_LEN);
+	m2mkx_sha256_update(&ctx, copy, signed_len);
+	m2mkx_sha256_final(&ctx, digest);
+	if (m2mkx_ots_sign(key, digest, sizeof(digest), copy + signed_len,
+			   sig_len)) {
+		free(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+/*
+ * Fault reuse-ots on B's CHALLENGE: the core signs the share as ever, from
+ * a copy of the one-time key taken first; the proxy then signs a second
+ * share with that copy. The genuine SIGNED_SHARE is held back until the
+ * second is signed and both go out back to back, genuine first (B must
+ * hold a share from this key when the second arrives): B then has the
+ * second before it can have finished the session, as nothing B sends on
+ * the first can come back in between.
+ */
+static int rx_challenge_reuse_ots(struct agent_proxy *px,
+				  struct proxy_slot *slot, const u8 *buf,
+				  size_t len,
+				  const struct m2mkx_endpoint *from, u64 now)
+{
+	struct m2mkx_proxy_session *s = &slot->s;
+	struct hold_sink hold = {
+		.sink = {
+			.tx_alloc = hold_tx_alloc,
+			.tx_commit = hold_tx_commit,
+			.event = hold_event,
+		},
+		.inner = &px->role.sink.sink,
+	};
+	struct m2mkx_ots_key key = s->ots;
+	u8 *second = NULL;
+	int ret;
+
+	ret = m2mkx_proxy_rx(s, &px->cfg, buf, len, from, now, &hold.sink);
+	if (hold.held && s->state == M2MKX_PROXY_SIGNED) {
+		slot->fault_done = true;
+		second = second_signature(s, &key);
+		if (!second)
+			log_err("proxy: fault: the copied one-time key cannot sign");
+	}
+	m2mkx_wipe(&key, sizeof(key));
+	if (hold.held)
+		udp_sink_send(&px->role.sink, &s->b_ep, s->signed_share,
+			      s->signed_share_len);
+	if (second) {
+		udp_sink_send(&px->role.sink, &s->b_ep, second,
+			      s->signed_share_len);
+		log_debug("proxy: fault: signed a second share with one key");
+		free(second);
+	}
+	return ret;
+}
+
+/*
  * T's material: opened with K_PT, installed into the session it names,
  * acknowledged to T with the outcome either way (so that T stops
  * retransmitting), and wiped.
@@ -244,8 +367,12 @@ static int proxy_rx(struct agent_role *r, int type, const u8 *buf,
 	}
 	before = slot->s.state;
 	fault_before(px, slot, type);
-	ret = m2mkx_proxy_rx(&slot->s, &px->cfg, buf, len, from, now,
-			     &r->sink.sink);
+	if (px->conf->fault == CONF_FAULT_REUSE_OTS && !slot->fault_done &&
+	    type == M2MKX_MSG_CHALLENGE && before == M2MKX_PROXY_HELLO_SENT)
+		ret = rx_challenge_reuse_ots(px, slot, buf, len, from, now);
+	else
+		ret = m2mkx_proxy_rx(&slot->s, &px->cfg, buf, len, from, now,
+				     &r->sink.sink);
 	fault_after(px, slot, before);
 	slot_keep_or_drop(px, slot, created);
 	return ret;

@@ -367,6 +367,7 @@ static const char *const fault_names[] = {
 	[CONF_FAULT_SILENT] = "silent",
 	[CONF_FAULT_CORRUPT_SHARE] = "corrupt-share",
 	[CONF_FAULT_REPLAY] = "replay",
+	[CONF_FAULT_REUSE_OTS] = "reuse-ots",
 };
 
 static int set_fault(struct parser *p, const struct key_def *k,
@@ -380,7 +381,8 @@ static int set_fault(struct parser *p, const struct key_def *k,
 			return 0;
 		}
 	}
-	return invalid(p, k, value, "none, silent, corrupt-share or replay");
+	return invalid(p, k, value,
+		       "none, silent, corrupt-share, replay or reuse-ots");
 }
 
 static int set_signing_key_file(struct parser *p, const struct key_def *k,

@@ -46,6 +46,7 @@ enum conf_fault {
 	CONF_FAULT_SILENT,		/* drop every datagram */
 	CONF_FAULT_CORRUPT_SHARE,	/* forward a damaged share of x */
 	CONF_FAULT_REPLAY,		/* send B its SIGNED_SHARE again */
+	CONF_FAULT_REUSE_OTS,		/* sign a second share, same OTS key */
 };
 
 /* A file a role opens itself (certificates, T's key), with its line. */

@@ -2,35 +2,42 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The userspace data path end to end over loopback: T, five proxies and B
-# each in its own m2mkx-agent, A in m2mkx-client, keys made by m2mctl.
-# Every scenario starts its own processes, so no state carries over.
+# each in its own m2mkx-agent, A in m2mkx-client, keys made by m2mctl,
+# deployed by scripts/loopback.sh (which the demo uses too). Every
+# scenario starts its own processes, so no state carries over.
 #
-#   honest     A's MK equals the MK B's agent reports for the session
-#   silent     two proxies drop everything: k = 3 of 5 still suffice
-#   corrupt    one proxy damages its share: B corrects and names it
-#   replay     one proxy sends B its SIGNED_SHARE twice: B counts a replay
-#   badconf    a bad line stops a program with one line naming it
+#   honest        A's MK equals the MK B's agent reports for the session
+#   silent        two proxies drop everything: k = 3 of 5 still suffice
+#   corrupt       one proxy damages its share: B corrects and names it
+#   replay        one proxy sends B its SIGNED_SHARE twice: B counts a replay
+#   forge-ots     an attacker on the path (m2mkx-mitm) sends B a copy of a
+#                 SIGNED_SHARE with one bit of its one-time signature flipped
+#   foreign-path  ... a copy carrying the Merkle proof of a SIGNED_SHARE
+#                 recorded in an earlier session
+#   foreign-t     ... a copy whose root another T signed, under its own key id
+#   foreign-t-id  ... the same under the genuine T's key id
+#   reuse-ots     a proxy signs a second, different share with its one-time
+#                 key
+#   badconf       a bad line stops a program with one line naming it
 #
-# Binaries come from $M2MKX_BIN (default build/san). TAP on stdout;
-# M2MKX_KEEP_TMP=1 keeps the files of the run.
+# Each attack must be refused and counted by B under its own reason, and
+# nothing else disturbed: the handshake completes with one MK at both
+# ends, and B counts no other drop but replays (retransmissions).
+#
+# Binaries come from $M2MKX_BIN (default build/san), the relay from
+# $M2MKX_TESTS (default build/san/tests). TAP on stdout; M2MKX_KEEP_TMP=1
+# keeps the files of the run.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${M2MKX_BIN:-$top/build/san}
+relay_bin=${M2MKX_TESTS:-$top/build/san/tests}/m2mkx-mitm
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/m2mkx-loopback.XXXXXX")
-agent_pids=()
+# shellcheck source=scripts/loopback.sh
+. "$top/scripts/loopback.sh"
 
-stop_agents() {
-	local pid
-	for pid in "${agent_pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${agent_pids[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
-	agent_pids=()
-}
 # M2MKX_KEEP_TMP=1 keeps the configurations and outputs for a post-mortem.
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	stop_agents
 	if [ -n "${M2MKX_KEEP_TMP:-}" ]; then
@@ -65,185 +72,62 @@ is() {
 		not_ok "$3" "got:  '$1'" "want: '$2'"
 	fi
 }
-
-# Waits up to 10 s for a line matching @2 in file @1; prints it.
-wait_line() {
+# at_least N MIN NAME: N is a number >= MIN.
+at_least() {
+	if [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; then
+		ok "$3 ($1)"
+	else
+		not_ok "$3" "got:  '${1:-missing}'" "want: >= $2"
+	fi
+}
+# not_started NAME COUNT: the scenario's COUNT checks fail at once.
+not_started() {
 	local i
-	for i in $(seq 100); do
-		if grep -m1 -E "$2" "$1" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.1
+	for i in $(seq "$2"); do
+		not_ok "$1: the programs did not start"
 	done
-	return 1
+	stop_agents
 }
 
-echo "1..23"
+echo "1..51"
 
-a_id=0200000000000001
-b_id=02000000000000bb
-t_id=02000000000000f0
-p_ids=(0200000000000011 0200000000000012 0200000000000013 \
-	0200000000000014 0200000000000015)
-
-# Keys, shared by every scenario: T's RSA key is the slow one.
-keys=$tmp/keys
-mkdir "$keys"
-if ! "$bin/m2mctl" gencert --key "$keys/t.key" --cert "$keys/t.pem" \
-	--cn "m2mkx loopback T" ||
-   ! (umask 077; "$bin/m2mctl" genkey > "$keys/b.key") ||
-   ! "$bin/m2mctl" pubkey < "$keys/b.key" > "$keys/b.pub"; then
+# Keys, shared by every scenario: T's RSA key is the slow one. The second
+# T is one B does not trust, for the foreign-t scenarios.
+if ! make_keys "$tmp" ||
+   ! "$bin/m2mctl" gencert --key "$tmp/keys/t2.key" \
+	--cert "$tmp/keys/t2.pem" --cn "m2mkx loopback foreign T"; then
 	echo "Bail out! m2mctl cannot make keys"
 	exit 1
 fi
-k_at=$("$bin/m2mctl" genkey --symmetric)
-k_pt=() k_ap=()
-for i in 0 1 2 3 4; do
-	k_pt[i]=$("$bin/m2mctl" genkey --symmetric)
-	k_ap[i]=$("$bin/m2mctl" genkey --symmetric)
-done
 
-# write_configs DIR BASE AGREE FAULT1..FAULT5: T on BASE, P_i on BASE+i,
-# B on BASE+6. Key files are named relative to the configuration files.
-write_configs() {
-	local dir=$1 base=$2 agree=$3 i
-	shift 3
-	local faults=("$@")
-
-	{
-		printf '[Node]\nId = %s\nListenAddress = 127.0.0.1\n' "$t_id"
-		printf 'ListenPort = %d\nRoles = issuer\n\n' "$base"
-		printf '[Issuer]\nSigningKeyFile = ../keys/t.key\n'
-		printf 'MaxLifetime = 300\n\n'
-		printf '[Client]\nId = %s\nKey = %s\n' "$a_id" "$k_at"
-		for i in 0 1 2 3 4; do
-			printf '\n[ProxyPeer]\nId = %s\nKey = %s\n' \
-				"${p_ids[i]}" "${k_pt[i]}"
-			printf 'Endpoint = 127.0.0.1:%d\n' $((base + 1 + i))
-		done
-	} > "$dir/t.conf"
-	for i in 0 1 2 3 4; do
-		{
-			printf '[Node]\nId = %s\n' "${p_ids[i]}"
-			printf 'ListenAddress = 127.0.0.1\nListenPort = %d\n' \
-				$((base + 1 + i))
-			printf 'Roles = proxy\n\n'
-			printf '[Proxy]\nIssuerKey = %s\n' "${k_pt[i]}"
-			printf 'Issuer = 127.0.0.1:%d\nFault = %s\n\n' \
-				"$base" "${faults[i]}"
-			printf '[Client]\nId = %s\nKey = %s\n\n' \
-				"$a_id" "${k_ap[i]}"
-			printf '[ServerPeer]\nId = %s\n' "$b_id"
-			printf 'PublicKeyFile = ../keys/b.pub\n'
-		} > "$dir/p$((i + 1)).conf"
-	done
-	{
-		printf '[Node]\nId = %s\nListenAddress = 127.0.0.1\n' "$b_id"
-		printf 'ListenPort = %d\nRoles = server\n\n' $((base + 6))
-		printf '[Server]\nPrivateKeyFile = ../keys/b.key\n'
-		printf 'TrustCertificate = ../keys/t.pem\nMaxProxies = 16\n'
-		printf 'AllowDispersal = yes\nAllowLamport = yes\n'
-	} > "$dir/b.conf"
-	{
-		printf '[Node]\nId = %s\nListenAddress = 127.0.0.1\n\n' "$a_id"
-		printf '[ServerPeer]\nId = %s\n' "$b_id"
-		printf 'Endpoint = 127.0.0.1:%d\n\n' $((base + 6))
-		printf '[IssuerPeer]\nEndpoint = 127.0.0.1:%d\n' "$base"
-		printf 'Key = %s\n' "$k_at"
-		for i in 0 1 2 3 4; do
-			printf '\n[ProxyPeer]\nId = %s\nKey = %s\n' \
-				"${p_ids[i]}" "${k_ap[i]}"
-			printf 'Endpoint = 127.0.0.1:%d\n' $((base + 1 + i))
-		done
-		printf '\n[Handshake]\nProxies = 5\nThreshold = 3\n'
-		printf 'Agree = %d\nShareMode = shamir\n' "$agree"
-		printf 'OneTime = lmots-w4\nLifetime = 120\n'
-	} > "$dir/a.conf"
-}
-
-# start_agents DIR AGREE FAULT1..FAULT5: picks a random base port and
-# starts the seven agents, again on other ports if one cannot bind.
-start_agents() {
-	local dir=$1 try name pid i ready
-	shift
-	mkdir -p "$dir"
-	for try in 1 2 3 4 5; do
-		local base=$((20000 + (RANDOM * 32768 + RANDOM) % 39990))
-
-		write_configs "$dir" "$base" "$@"
-		for name in t p1 p2 p3 p4 p5 b; do
-			"$bin/m2mkx-agent" -f -v --print-keys \
-				"$dir/$name.conf" \
-				> "$dir/$name.out" 2> "$dir/$name.err" &
-			agent_pids+=($!)
-		done
-		ready=1
-		for name in t p1 p2 p3 p4 p5 b; do
-			for i in $(seq 100); do
-				grep -q '^listening ' "$dir/$name.out" && break
-				if grep -q 'bind' "$dir/$name.err"; then
-					ready=0
-					break
-				fi
-				sleep 0.05
-			done
-			grep -q '^listening ' "$dir/$name.out" || ready=0
-		done
-		[ "$ready" = 1 ] && return 0
-		stop_agents
-	done
-	return 1
-}
-
-# stop_checked DIR: SIGTERM to every agent; all must exit 0 (a sanitizer
-# report at exit would not).
+# stop_checked NAME: SIGTERM to every program; all must exit 0 (a
+# sanitizer report at exit would not).
 stop_checked() {
-	local pid status bad=""
-	for pid in "${agent_pids[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-	done
-	for pid in "${agent_pids[@]}"; do
-		wait "$pid"
-		status=$?
-		[ "$status" = 0 ] || bad="$bad $pid:$status"
-	done
-	agent_pids=()
-	is "${bad:-none}" none "$1: every agent exits 0 on SIGTERM"
+	stop_agents
+	is "${stop_failures:-none}" none "$1: every agent exits 0 on SIGTERM"
 }
 
-# The value after "key=" in an event line.
-field() {
-	sed -n "s/.* $1=\([^ ]*\).*/\1/p"
+# count_of NAME ROLE REASON: agent NAME's count of REASON for its role
+# ROLE, in deployment $d.
+count_of() {
+	counters "$1" "$d" "$2" | awk -v r="$3" '$1 == r { print $2 }'
 }
 
-# run_client DIR: runs A; sets a_rc, a_session, a_mk and b_event, B's
-# completion line for A's session.
-run_client() {
-	local dir=$1
-	"$bin/m2mkx-client" --print-mk --timeout 20 "$dir/a.conf" \
-		> "$dir/a.out" 2> "$dir/a.err"
-	a_rc=$?
-	a_session=$(sed -n 's/^session //p' "$dir/a.out")
-	a_mk=$(sed -n 's/^mk //p' "$dir/a.out")
-	b_event=""
-	if [ -n "$a_session" ]; then
-		b_event=$(wait_line "$dir/b.out" \
-			"^event server completed session=$a_session ")
-	fi
-}
-
-# The verdict A printed for proxy id @2.
-a_verdict() {
-	sed -n "s/^verdict $2 //p" "$1/a.out"
-}
-
-# B's verdicts as A prints them: "id verdict" lines in A's proxy order.
-b_verdicts_as_a() {
-	local v i=0
-	for v in $(echo "$b_event" | field verdicts | tr , ' '); do
-		echo "verdict ${p_ids[i]} $v"
-		i=$((i + 1))
-	done
+# attack_checks NAME REASON: what every attack scenario asserts once A ran
+# in deployment $d: the handshake completed with one MK at both ends, B
+# counted the attack under REASON, and under no other reason but replay
+# (proxies retransmit, and B counts the copies it had already).
+attack_checks() {
+	local name=$1 reason=$2 c others
+	is "$a_rc" 0 "$name: m2mkx-client completes"
+	is "$(echo "$b_event" | field mk)" "${a_mk:-no mk from A}" \
+		"$name: B's MK equals A's MK"
+	c=$(counters b "$d" server)
+	at_least "$(echo "$c" | awk -v r="$reason" '$1 == r { print $2 }')" 1 \
+		"$name: B counts $reason"
+	others=$(echo "$c" | awk -v r="$reason" \
+		'$1 != r && $1 != "replay" && $2 != 0 { printf "%s ", $0 }')
+	is "${others:-none}" none "$name: B drops nothing else but replays"
 }
 
 # --- all honest -----------------------------------------------------------
@@ -259,7 +143,7 @@ if start_agents "$d" 2 none none none none none; then
 		"honest: every proxy took part"
 	stop_checked honest
 else
-	for i in 1 2 3 4 5; do not_ok "honest: agents did not start"; done
+	not_started honest 5
 fi
 
 # --- two silent proxies ---------------------------------------------------
@@ -275,7 +159,7 @@ if start_agents "$d" 2 none silent none none silent; then
 		"absent,absent" "silent: B names P2 and P5 absent"
 	stop_checked silent
 else
-	for i in 1 2 3 4 5; do not_ok "silent: agents did not start"; done
+	not_started silent 5
 fi
 
 # --- one proxy corrupts its share -----------------------------------------
@@ -291,7 +175,7 @@ if start_agents "$d" 2 none none corrupt-share none none; then
 		"corrupt: A's verdict for P3 is corrupt"
 	stop_checked corrupt
 else
-	for i in 1 2 3 4 5; do not_ok "corrupt: agents did not start"; done
+	not_started corrupt 5
 fi
 
 # --- one proxy replays its SIGNED_SHARE -----------------------------------
@@ -303,25 +187,94 @@ if start_agents "$d" 5 replay none none none none; then
 	is "$a_rc" 0 "replay: completes"
 	is "$(echo "$b_event" | field mk)" "${a_mk:-no mk from A}" \
 		"replay: B's MK equals A's MK"
-	kill -USR1 "${agent_pids[6]}" "${agent_pids[1]}"
-	n=$(wait_line "$d/b.out" '^counter server replay ' | cut -d' ' -f4)
-	if [ "${n:-0}" -ge 1 ]; then
-		ok "replay: B counts the replayed SIGNED_SHARE ($n)"
-	else
-		not_ok "replay: B counts the replayed SIGNED_SHARE" \
-			"counter server replay: '${n:-missing}'"
-	fi
+	at_least "$(count_of b server replay)" 1 \
+		"replay: B counts the replayed SIGNED_SHARE"
 	# B answered the copy again, which P1 had already relayed.
-	n=$(wait_line "$d/p1.out" '^counter proxy replay ' | cut -d' ' -f4)
-	if [ "${n:-0}" -ge 1 ]; then
-		ok "replay: B answered the copy and P1 dropped it ($n)"
-	else
-		not_ok "replay: B answered the copy and P1 dropped it" \
-			"counter proxy replay: '${n:-missing}'"
-	fi
+	at_least "$(count_of p1 proxy replay)" 1 \
+		"replay: B answered the copy and P1 dropped it"
 	stop_checked replay
 else
-	for i in 1 2 3 4 5; do not_ok "replay: agents did not start"; done
+	not_started replay 5
+fi
+
+# --- an attacker on the path: a forged one-time signature -----------------
+# m2mkx-mitm sits where A believes B is, so the proxies talk to B through
+# it too. It sends B, before the genuine first SIGNED_SHARE, a copy with
+# one bit of the one-time signature flipped.
+d=$tmp/forge-ots
+if start_agents "$d" 2 none none none none none --mode forge-ots; then
+	run_client "$d"
+	attack_checks forge-ots bad_ots_signature
+	stop_checked forge-ots
+else
+	not_started forge-ots 5
+fi
+
+# --- a Merkle proof from another session ----------------------------------
+# A first handshake through a plain relay records a SIGNED_SHARE; in the
+# second, the relay sends B a copy of the first SIGNED_SHARE carrying the
+# recorded Merkle path, which leads to the other session's root.
+d=$tmp/foreign-path
+if start_agents "$d" 2 none none none none none \
+	--mode relay --capture-out "$d/captured"; then
+	run_client "$d"
+	stop_one relay
+	st=$?
+	is "$a_rc,$st,$(test -s "$d/captured" && echo recorded)" "0,0,recorded" \
+		"foreign-path: a first handshake records a SIGNED_SHARE"
+	mv "$d/relay.out" "$d/relay-capture.out"
+	if start_relay "$d" --mode foreign-path --capture "$d/captured"; then
+		run_client "$d"
+		attack_checks foreign-path bad_merkle_proof
+		stop_checked foreign-path
+	else
+		not_started foreign-path 5
+	fi
+else
+	not_started foreign-path 6
+fi
+
+# --- a root signed by another T -------------------------------------------
+# The copy's root info is signed again with t2.key, which B does not
+# trust: under t2's key id B knows no such key; under the genuine T's id
+# the signature does not verify. The copy reaches B before any genuine
+# SIGNED_SHARE: once a root verified, B only compares later ones with it.
+d=$tmp/foreign-t
+if start_agents "$d" 2 none none none none none \
+	--mode foreign-t --key "$tmp/keys/t2.key"; then
+	run_client "$d"
+	attack_checks foreign-t unknown_t_key
+	stop_checked foreign-t
+else
+	not_started foreign-t 5
+fi
+
+d=$tmp/foreign-t-id
+if start_agents "$d" 2 none none none none none \
+	--mode foreign-t --key "$tmp/keys/t2.key" --keep-key-id; then
+	run_client "$d"
+	attack_checks foreign-t-id bad_root_signature
+	stop_checked foreign-t-id
+else
+	not_started foreign-t-id 5
+fi
+
+# --- a proxy signs twice with one one-time key ----------------------------
+# P4 signs its genuine SIGNED_SHARE and a second one with a changed
+# ciphertext, from a copy of its one-time key: a valid signature that only
+# the key's holder can make. B refuses P4's share and names it forged; the
+# other four shares are enough.
+d=$tmp/reuse-ots
+if start_agents "$d" 2 none none none reuse-ots none; then
+	run_client "$d"
+	attack_checks reuse-ots ots_key_reuse
+	is "$(echo "$b_event" | field verdicts | cut -d, -f4)" forged \
+		"reuse-ots: B's verdict for P4 is forged"
+	is "$(a_verdict "$d" "${p_ids[3]}")" forged \
+		"reuse-ots: A's verdict for P4 is forged"
+	stop_checked reuse-ots
+else
+	not_started reuse-ots 7
 fi
 
 # --- configuration errors -------------------------------------------------

@@ -449,7 +449,7 @@ static void test_conf_errors(void)
 	       "test_common: %s:2: invalid Id '02000000000001' in [Node]: expected 16 hex digits",
 	       "a short Id");
 	refuse(NODE "Roles = proxy\n[Proxy]\nFault = maybe\n", CONF_AGENT,
-	       "test_common: %s:6: invalid Fault 'maybe' in [Proxy]: expected none, silent, corrupt-share or replay",
+	       "test_common: %s:6: invalid Fault 'maybe' in [Proxy]: expected none, silent, corrupt-share, replay or reuse-ots",
 	       "an unknown fault");
 	refuse("[Node]\nId = 0200000000000001\nRoles = server\n", CONF_CLIENT,
 	       "test_common: %s:3: key 'Roles' in [Node] is not for m2mkx-client",
