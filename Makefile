@@ -13,11 +13,17 @@ PREFIX ?= /usr/local
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -Icore/include $(WARN) -g
+# libnl's headers for the netlink client (common/genl.c and its users).
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -Icore/include $(NL_CFLAGS) \
+	$(WARN) -g
 OPT_CFLAGS := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 LDLIBS_CRYPTO := -lcrypto
+# Only the programs that talk to the module: m2mkx-agent and m2mctl.
+LDLIBS_KERNEL := $(or $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null),\
+	-lnl-genl-3 -lnl-3) -lkeyutils
 
 CORE_SRCS := $(sort $(wildcard core/*.c))
 BACKEND_SRCS := backend/openssl.c
@@ -26,8 +32,11 @@ TEST_RNG_SRCS := tests/userspace/drbg.c tests/userspace/world.c
 AGENT_SRCS := $(sort $(wildcard agent/*.c))
 CLIENT_SRCS := $(sort $(wildcard client/*.c))
 M2MCTL_SRCS := $(sort $(wildcard tools/m2mctl/*.c))
-# Userspace helpers shared by the programs (config, keys, sockets, logs).
-COMMON_SRCS := $(sort $(wildcard common/*.c))
+# Userspace helpers shared by the programs (config, keys, sockets, logs);
+# the module's netlink client and keyrings only in the programs that use
+# them, which link libnl and libkeyutils.
+KERNEL_IF_SRCS := common/genl.c common/kernel.c common/keyring.c
+COMMON_SRCS := $(filter-out $(KERNEL_IF_SRCS),$(sort $(wildcard common/*.c)))
 TEST_SRCS := $(sort $(wildcard tests/userspace/test_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 
@@ -62,18 +71,19 @@ $(SAN)/%.o: %.c
 	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 define program
-$(1)/m2mkx-agent: $(call obj,$(1),$(AGENT_SRCS) $(COMMON_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mkx-agent: $(call obj,$(1),$(AGENT_SRCS) $(COMMON_SRCS) $(KERNEL_IF_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
 $(1)/m2mkx-client: $(call obj,$(1),$(CLIENT_SRCS) $(COMMON_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
-$(1)/m2mctl: $(call obj,$(1),$(M2MCTL_SRCS) $(COMMON_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mctl: $(call obj,$(1),$(M2MCTL_SRCS) $(COMMON_SRCS) $(KERNEL_IF_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mkx-agent $(1)/m2mctl: LDLIBS_PROGRAM := $(LDLIBS_KERNEL)
 endef
 $(eval $(call program,$(OPT)))
 $(eval $(call program,$(SAN)))
 
 $(addprefix $(OPT)/,m2mkx-agent m2mkx-client m2mctl):
-	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_PROGRAM) $(LDLIBS_CRYPTO)
 
 $(addprefix $(SAN)/,m2mkx-agent m2mkx-client m2mctl):
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_PROGRAM) $(LDLIBS_CRYPTO)
 
 TEST_LIB_OBJS := $(call obj,$(SAN),$(CORE_SRCS) $(BACKEND_SRCS) $(TEST_RNG_SRCS) \
 	$(COMMON_SRCS))
@@ -162,3 +172,18 @@ lint:
 		$(BUILD)/lint-kbuild.log || ok=; \
 	if [ -z "$$ok" ]; then echo "lint: FAILED" >&2; exit 1; fi; \
 	echo "lint: clean"
+
+# make e2e: m2mkx.ko and the programs in a QEMU guest (TCG) running Debian's
+# stock kernel, through prove (tests/e2e/; QEMU, busybox and the rest from
+# scripts/install-deps-vm). The module is built for the guest's release.
+.PHONY: e2e e2e-run
+e2e: deps
+	@scripts/install-deps-vm
+	@$(MAKE) --no-print-directory e2e-run
+
+e2e-run: $(PROGRAMS) $(TEST_TOOLS)
+ifneq ($(wildcard kernel/m2mkx/*.c),)
+	@KVER=$$(tests/e2e/vm-kernel --release) && \
+		$(MAKE) --no-print-directory module KVER=$$KVER KDIR=
+endif
+	@tests/run-tap tests/e2e/t_*.sh

@@ -5,6 +5,10 @@
  * by one poll() loop (loop.c). It is the reference the kernel module is
  * tested against and the fallback where the module is not loaded.
  *
+ * With DataPath = kernel (kernel.c) the m2mkx module plays B and P_i
+ * instead: the agent configures it, installs the key material T sends
+ * the proxy, and prints the module's events; T stays in the agent.
+ *
  * Each role owns its session table and hands every datagram to the
  * protocol core; the loop routes datagrams by type, runs the timers,
  * counts every drop by reason and prints events.
@@ -20,7 +24,9 @@
 #include "common/udp.h"
 
 struct agent;
+struct agent_kernel;
 struct agent_role;
+struct m2mkx_trust;
 
 struct agent_role_ops {
 	const char *name;		/* in events and counters */
@@ -53,11 +59,15 @@ struct agent {
 	struct conf conf;
 	struct udp_sock sock;
 	bool print_keys;		/* MK in events: tests and demo only */
+	/* DataPath = kernel: leave the module's configuration alone. */
+	bool kernel_keep_config;
 	unsigned int nroles;
 	struct agent_role *roles[AGENT_MAX_ROLES];
 	struct agent_role *route[M2MKX_MSG_FINAL + 1];
 	/* Datagrams no role took: bad header, or a type for no role here. */
 	unsigned long drops[M2MKX_ERR_COUNT];
+	/* DataPath = kernel: the module's sockets; NULL otherwise. */
+	struct agent_kernel *kernel;
 	u8 rx_buf[UDP_MAX_DGRAM];
 };
 
@@ -65,6 +75,30 @@ struct agent {
 struct agent_role *agent_server_new(struct agent *ag);
 struct agent_role *agent_proxy_new(struct agent *ag);
 struct agent_role *agent_issuer_new(struct agent *ag);
+
+/*
+ * DataPath = kernel (kernel.c). agent_kernel_start() configures the
+ * module's instance from the configuration: T's certificates into the
+ * trust keyring, identity and keys, limits, neighbours and servers, then
+ * the roles and KernelPort; and joins the events group. It prints why
+ * and returns -1 when it cannot. agent_kernel_stop() switches the roles
+ * off, closes KernelPort and deletes the module's peers. With
+ * --no-kernel-config neither touches the instance (m2mctl configured
+ * it): the agent only installs T's material and prints the events.
+ */
+int agent_kernel_start(struct agent *ag);
+void agent_kernel_stop(struct agent *ag);
+/* The events socket, for poll(); agent_kernel_events() reads it. */
+int agent_kernel_fd(const struct agent *ag);
+void agent_kernel_events(struct agent *ag);
+/* P_i with the module: takes T's KEY_MATERIAL and installs it there. */
+struct agent_role *agent_kproxy_new(struct agent *ag);
+
+/*
+ * Builds @trust from the configuration's TrustCertificate files, printing
+ * the file and line at fault. 0 or -1.
+ */
+int agent_load_trust(struct m2mkx_trust *trust, const struct conf *c);
 
 /* Sets up the role header: sink on the agent's socket, zero counters. */
 void agent_role_init(struct agent_role *r, const struct agent_role_ops *ops,

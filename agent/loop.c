@@ -13,12 +13,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include <m2mkx/keys.h>
-
 #include "agent/agent.h"
 #include "common/clock.h"
 #include "common/endpoint.h"
-#include "common/keys.h"
+#include "common/event.h"
 #include "common/log.h"
 #include "common/names.h"
 #include "common/util.h"
@@ -29,53 +27,12 @@
  */
 #define RX_BATCH 64
 
-static void print_hex(const char *label, const u8 *p, size_t len)
-{
-	char hex[2 * M2MKX_MK_LEN + 1];
-
-	hex_encode(hex, p, len);
-	printf(" %s=%s", label, hex);
-}
-
-/*
- * One line per event on stdout, for operators and the integration tests:
- *   event server completed session=.. a=.. b=.. [mk=..] ids=.. verdicts=..
- *   event proxy failed session=.. a=.. b=.. reason=timeout
- */
+/* One line per event on stdout (common/event.h). */
 static void role_event(struct udp_sink *us, const struct m2mkx_event *ev)
 {
 	struct agent_role *r = container_of(us, struct agent_role, sink);
-	unsigned int q;
 
-	printf("event %s %s", r->ops->name,
-	       ev->type == M2MKX_EV_COMPLETED ? "completed" :
-	       ev->type == M2MKX_EV_FAILED ? "failed" : "unknown");
-	print_hex("session", ev->session, sizeof(ev->session));
-	print_hex("a", ev->a, sizeof(ev->a));
-	print_hex("b", ev->b, sizeof(ev->b));
-	if (ev->type == M2MKX_EV_FAILED)
-		printf(" reason=%s", m2mkx_err_name(ev->reason));
-	if (ev->mk && r->ag->print_keys)
-		print_hex("mk", ev->mk, M2MKX_MK_LEN);
-	if (ev->ids) {
-		printf(" ids=");
-		for (q = 0; q < ev->n; q++) {
-			char hex[2 * M2MKX_PROXY_ID_LEN + 1];
-
-			hex_encode(hex, ev->ids + q * M2MKX_PROXY_ID_LEN,
-				   M2MKX_PROXY_ID_LEN);
-			printf("%s%s", q ? "," : "", hex);
-		}
-	}
-	if (ev->verdicts) {
-		printf(" verdicts=");
-		for (q = 0; q < ev->n; q++)
-			printf("%s%s", q ? "," : "",
-			       verdict_name(ev->verdicts[q]));
-	}
-	putchar('\n');
-	/* Scripts read this while the agent runs. */
-	fflush(stdout);
+	event_print(stdout, r->ops->name, ev, r->ag->print_keys);
 }
 
 void agent_role_init(struct agent_role *r, const struct agent_role_ops *ops,
@@ -236,7 +193,8 @@ int agent_block_signals(void)
 
 int agent_run(struct agent *ag)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
+	nfds_t nfds = 2;
 	sigset_t mask;
 	int sfd, ret = 0;
 
@@ -251,13 +209,19 @@ int agent_run(struct agent *ag)
 	pfd[0].events = POLLIN;
 	pfd[1].fd = sfd;
 	pfd[1].events = POLLIN;
+	/* DataPath = kernel: the module's events. */
+	if (ag->kernel) {
+		pfd[2].fd = agent_kernel_fd(ag);
+		pfd[2].events = POLLIN;
+		nfds = 3;
+	}
 
 	for (;;) {
 		u64 now = clock_mono_ms();
 		int n;
 
 		run_timers(ag, now);
-		n = poll(pfd, 2, clock_timeout_ms(next_deadline(ag), now));
+		n = poll(pfd, nfds, clock_timeout_ms(next_deadline(ag), now));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -269,6 +233,8 @@ int agent_run(struct agent *ag)
 			break;
 		if (pfd[0].revents & (POLLIN | POLLERR))
 			receive(ag);
+		if (nfds == 3 && (pfd[2].revents & (POLLIN | POLLERR)))
+			agent_kernel_events(ag);
 	}
 	close(sfd);
 	return ret;

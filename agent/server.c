@@ -170,14 +170,14 @@ static const struct agent_role_ops server_ops = {
 	.destroy = server_destroy,
 };
 
-static int load_trust(struct agent_server *srv, const struct conf *c)
+int agent_load_trust(struct m2mkx_trust *trust, const struct conf *c)
 {
 	unsigned int i;
 
-	m2mkx_trust_init(&srv->trust);
+	m2mkx_trust_init(trust);
 	for (i = 0; i < c->trust_count; i++) {
 		const struct conf_file *f = &c->trust[i];
-		int ret = m2mkx_trust_add_cert_file(&srv->trust, f->path);
+		int ret = m2mkx_trust_add_cert_file(trust, f->path);
 
 		if (!ret)
 			continue;
@@ -208,7 +208,7 @@ struct agent_role *agent_server_new(struct agent *ag)
 		return NULL;
 	}
 	agent_role_init(&srv->role, &server_ops, ag);
-	if (load_trust(srv, c))
+	if (agent_load_trust(&srv->trust, c))
 		goto fail;
 
 	cfg = &srv->cfg;

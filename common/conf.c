@@ -73,6 +73,8 @@ struct parser {
 	struct conf_peer *peer;		/* what a peer section fills */
 	const struct key_def *given[KEY_SLOTS];	/* in this section */
 	unsigned int seen[SEC_COUNT];	/* slot bits, singleton sections */
+	/* Line of each key of the singleton sections, for later checks. */
+	unsigned int key_line[SEC_COUNT][KEY_SLOTS];
 	unsigned int sec_line[SEC_COUNT]; /* first header line, or 0 */
 	char err[512];
 };
@@ -236,6 +238,29 @@ static int set_listen_port(struct parser *p, const struct key_def *k,
 	return 0;
 }
 
+static int set_data_path(struct parser *p, const struct key_def *k,
+			 const char *value)
+{
+	if (!strcmp(value, "userspace"))
+		p->c->datapath = CONF_DATAPATH_USERSPACE;
+	else if (!strcmp(value, "kernel"))
+		p->c->datapath = CONF_DATAPATH_KERNEL;
+	else
+		return invalid(p, k, value, "kernel or userspace");
+	return 0;
+}
+
+static int set_kernel_port(struct parser *p, const struct key_def *k,
+			   const char *value)
+{
+	unsigned long v;
+
+	if (parse_uint(p, k, value, 1, 65535, &v))
+		return -1;
+	p->c->kernel_port = (u16)v;
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	enum conf_role role;
@@ -297,6 +322,28 @@ static int set_trust(struct parser *p, const struct key_def *k,
 	if (file_ref(p, value, &c->trust[c->trust_count]))
 		return -1;
 	c->trust_count++;
+	return 0;
+}
+
+/* As keyctl names keyrings: @u, @s, %:NAME or a serial. */
+static int set_trust_keyring(struct parser *p, const struct key_def *k,
+			     const char *value)
+{
+	unsigned long v;
+	char *end;
+	bool ok = !strcmp(value, "@u") || !strcmp(value, "@s") ||
+		  (!strncmp(value, "%:", 2) && value[2]);
+
+	if (!ok && value[0] >= '1' && value[0] <= '9') {
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		ok = !*end && !errno && v <= 0x7fffffff;
+	}
+	if (!ok)
+		return invalid(p, k, value, "@u, @s, %:NAME or a keyring serial");
+	p->c->trust_keyring = strdup(value);
+	if (!p->c->trust_keyring)
+		return perr_at(p, p->line, "%s", strerror(errno));
 	return 0;
 }
 
@@ -534,6 +581,8 @@ static const struct key_def node_keys[] = {
 	{ "ListenAddress", PROG_ALL, 1, false, set_listen_address },
 	{ "ListenPort", PROG_ALL, 2, false, set_listen_port },
 	{ "Roles", PROG_AGENT, 3, false, set_roles },
+	{ "DataPath", PROG_AGENT, 4, false, set_data_path },
+	{ "KernelPort", PROG_AGENT, 5, false, set_kernel_port },
 	{ NULL, 0, 0, false, NULL }
 };
 
@@ -544,6 +593,7 @@ static const struct key_def server_keys[] = {
 	{ "AllowDispersal", PROG_AGENT, 3, false, set_allow_dispersal },
 	{ "AllowLamport", PROG_AGENT, 4, false, set_allow_lamport },
 	{ "MinThreshold", PROG_AGENT, 5, false, set_min_threshold },
+	{ "TrustKeyring", PROG_AGENT, 6, false, set_trust_keyring },
 	{ NULL, 0, 0, false, NULL }
 };
 
@@ -707,6 +757,7 @@ static int set_key(struct parser *p, const char *name, const char *value)
 		return -1;
 	p->given[k->slot] = k;
 	p->seen[p->sec] |= 1u << k->slot;
+	p->key_line[p->sec][k->slot] = p->line;
 	return 0;
 }
 
@@ -830,6 +881,38 @@ static int check_role(struct parser *p, int sec, unsigned int roles,
 		       sections[sec].name, what);
 }
 
+/* DataPath and the keys that go with one data path only. */
+static int check_data_path(struct parser *p)
+{
+	struct conf *c = p->c;
+	unsigned int line;
+
+	if (c->datapath == CONF_DATAPATH_USERSPACE) {
+		line = p->key_line[SEC_NODE][5];
+		if (line)
+			return perr_at(p, line,
+				       "KernelPort in [Node] needs DataPath = kernel");
+		line = p->key_line[SEC_SERVER][6];
+		if (line)
+			return perr_at(p, line,
+				       "TrustKeyring in [Server] needs DataPath = kernel");
+		return 0;
+	}
+	line = p->key_line[SEC_PROXY][2];
+	if (line && c->fault != CONF_FAULT_NONE)
+		return perr_at(p, line,
+			       "Fault in [Proxy] needs DataPath = userspace: the module injects no faults");
+	if (!(c->roles & (CONF_ROLE_SERVER | CONF_ROLE_PROXY)))
+		return 0;
+	if (need_key(p, SEC_NODE, 5))
+		return -1;
+	if (c->kernel_port == c->listen.port)
+		return perr_at(p, p->key_line[SEC_NODE][5],
+			       "KernelPort %u is also ListenPort: the module and the agent need one port each",
+			       c->kernel_port);
+	return 0;
+}
+
 static int validate_agent(struct parser *p)
 {
 	struct conf *c = p->c;
@@ -847,7 +930,11 @@ static int validate_agent(struct parser *p)
 		return -1;
 	if (c->roles & CONF_ROLE_SERVER) {
 		if (need_section(p, SEC_SERVER, "Roles has server") ||
-		    need_key(p, SEC_SERVER, 0) || need_key(p, SEC_SERVER, 1))
+		    need_key(p, SEC_SERVER, 0))
+			return -1;
+		/* The module may take T's keys from a keyring as it is. */
+		if (!(c->datapath == CONF_DATAPATH_KERNEL &&
+		      c->trust_keyring) && need_key(p, SEC_SERVER, 1))
 			return -1;
 	}
 	if (c->roles & CONF_ROLE_PROXY) {
@@ -860,6 +947,8 @@ static int validate_agent(struct parser *p)
 		    need_key(p, SEC_ISSUER, 0))
 			return -1;
 	}
+	if (check_data_path(p))
+		return -1;
 	return check_peers(p, SEC_CLIENT, WANT_ID | WANT_KEY) ||
 	       check_peers(p, SEC_PROXY_PEER,
 			   WANT_ID | WANT_KEY | WANT_ENDPOINT) ||
@@ -985,6 +1074,7 @@ void conf_free(struct conf *c)
 	for (i = 0; i < c->trust_count; i++)
 		free(c->trust[i].path);
 	free(c->signing_key.path);
+	free(c->trust_keyring);
 	m2mkx_wipe(c, sizeof(*c));
 }
 

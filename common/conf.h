@@ -49,6 +49,16 @@ enum conf_fault {
 	CONF_FAULT_REUSE_OTS,		/* sign a second share, same OTS key */
 };
 
+/*
+ * Who runs the server and proxy roles ([Node] DataPath): the agent
+ * itself, or the m2mkx module, which the agent then configures and
+ * feeds T's key material.
+ */
+enum conf_datapath {
+	CONF_DATAPATH_USERSPACE = 0,
+	CONF_DATAPATH_KERNEL,
+};
+
 /* A file a role opens itself (certificates, T's key), with its line. */
 struct conf_file {
 	char *path;
@@ -78,11 +88,18 @@ struct conf {
 	struct m2mkx_endpoint listen;
 	bool listen_v4;			/* ListenAddress was IPv4 */
 	unsigned int roles;		/* enum conf_role bits */
+	enum conf_datapath datapath;
+	u16 kernel_port;		/* the module's UDP port */
 
 	/* [Server] */
 	u8 server_key[M2MKX_X25519_LEN];
 	struct conf_file trust[CONF_MAX_TRUST];
 	unsigned int trust_count;
+	/*
+	 * The keyring the module takes T's certificates from, as keyctl
+	 * names it ("@u", "@s", "%:NAME", a serial); NULL: not given.
+	 */
+	char *trust_keyring;
 	unsigned int max_proxies;
 	unsigned int min_threshold;
 	bool allow_dispersal;

@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * m2mctl: key and certificate tool of m2mkx, in the manner of wg(8):
+ * m2mctl: the configuration tool of m2mkx, in the manner of wg(8):
  *
  *   m2mctl genkey [--symmetric]    a private key (or pairwise key), base64
  *   m2mctl pubkey < private        the public key of a private key
  *   m2mctl gencert --key FILE --cert FILE --cn NAME [--days N] [--bits N]
  *                  [--der]         T's RSA signing key and certificate
+ *   m2mctl show|set|neighbor|server|monitor
+ *                                  the kernel data path, through the
+ *                                  m2mkx module's generic netlink family
  *
- * Keys come from files or stdin, never from the command line, where
- * every user of the machine could read them in /proc.
+ * Secret keys come from files or stdin, never from the command line,
+ * where every user of the machine could read them in /proc.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +28,17 @@
 #include "backend/openssl.h"
 #include "common/keys.h"
 #include "common/log.h"
+#include "tools/m2mctl/m2mctl.h"
 
 #define GENCERT_DEFAULT_BITS 3072
 #define GENCERT_DEFAULT_DAYS 3650
 
-static void usage(FILE *f)
+void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s <command> [options]\n"
+		"Usage: %s <command> [arguments]\n"
 		"\n"
+		"Keys and certificates:\n"
 		"  genkey [--symmetric]  print a new X25519 private key\n"
 		"                        (or, with --symmetric, a 16-byte\n"
 		"                        pairwise key) in base64\n"
@@ -42,8 +48,107 @@ static void usage(FILE *f)
 		"          [--bits N] [--der]\n"
 		"                        make T's RSA signing key (never\n"
 		"                        over an existing one) and its\n"
-		"                        self-signed certificate for servers\n",
+		"                        self-signed certificate for servers\n"
+		"\n"
+		"The kernel data path (the m2mkx module; CAP_NET_ADMIN):\n"
+		"  show [instance|sessions|peers|counters] [--json] [--all]\n"
+		"                        the instance, its peers and sessions\n"
+		"                        (all three by default), or its drop\n"
+		"                        counters (the non-zero ones, --all:\n"
+		"                        every one; --json: every one, as JSON)\n"
+		"  set [role server|proxy|server,proxy|none] [port N]\n"
+		"      [node-id HEX16] [private-key FILE|-]\n"
+		"      [trust-keyring SERIAL|@u|@s|%%:NAME|none]\n"
+		"      [max-sessions N] [max-proxies N] [min-threshold N]\n"
+		"      [allow-dispersal yes|no] [allow-lamport yes|no]\n"
+		"                        change the instance, all or nothing\n"
+		"                        (port 0 closes the socket; the\n"
+		"                        private key is B's X25519 key)\n"
+		"  neighbor add ID key FILE|-\n"
+		"  neighbor del ID       a client A and the pairwise key the\n"
+		"                        proxy shares with it\n"
+		"  server add ID public-key FILE|BASE64\n"
+		"  server del ID         a server B the proxy works for\n"
+		"  monitor [--show-keys] print the handshakes' events as they\n"
+		"                        come; the session key MK only with\n"
+		"                        --show-keys\n"
+		"\n"
+		"Secret keys are read from files, or from stdin for '-'.\n",
 		program_invocation_short_name);
+}
+
+bool is_help(const char *arg)
+{
+	return !strcmp(arg, "-h") || !strcmp(arg, "--help") ||
+	       !strcmp(arg, "help");
+}
+
+int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+int parse_id(const char *what, const char *s, u8 id[8])
+{
+	if (hex_decode(id, 8, s)) {
+		fail("invalid %s '%s': expected 16 hex digits", what, s);
+		return -1;
+	}
+	return 0;
+}
+
+int parse_uint(const char *what, const char *s, unsigned long min,
+	       unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || *end || errno || v < min || v > max) {
+		fail("invalid %s '%s': expected %lu..%lu", what, s, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int read_key(const char *what, const char *path, u8 *key, size_t len)
+{
+	int ret;
+
+	if (!strcmp(path, "-")) {
+		/* No stdio buffer keeps a copy of the key. */
+		setvbuf(stdin, NULL, _IONBF, 0);
+		ret = key_read(stdin, key, len);
+		path = "stdin";
+	} else {
+		ret = key_read_file(path, key, len);
+	}
+	if (ret == KEY_ERR_IO) {
+		fail("%s '%s': %s", what, path, strerror(errno));
+		return -1;
+	}
+	if (ret) {
+		fail("%s '%s': not a base64 key of %zu bytes", what, path, len);
+		return -1;
+	}
+	return 0;
+}
+
+int kernel_fail(const struct genl_sock *g, int err, const char *what)
+{
+	if (err == -EPERM && !g->err_msg[0])
+		return fail("%s: %s (m2mkx needs CAP_NET_ADMIN)", what,
+			    strerror(EPERM));
+	return fail("%s: %s", what, genl_strerror(g, err));
 }
 
 /* As wg(8) does: a key written to a file others can read is a leak. */
@@ -243,6 +348,11 @@ int main(int argc, char **argv)
 		{ "genkey", cmd_genkey },
 		{ "pubkey", cmd_pubkey },
 		{ "gencert", cmd_gencert },
+		{ "show", cmd_show },
+		{ "set", cmd_set },
+		{ "neighbor", cmd_neighbor },
+		{ "server", cmd_server },
+		{ "monitor", cmd_monitor },
 	};
 	unsigned int i;
 
@@ -250,15 +360,13 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
-	    !strcmp(argv[1], "-h")) {
+	if (is_help(argv[1])) {
 		usage(stdout);
 		return 0;
 	}
 	for (i = 0; i < M2MKX_ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 1, argv + 1);
-	log_err("unknown command '%s'", argv[1]);
-	usage(stderr);
-	return 1;
+	return fail("unknown command '%s' (see %s help)", argv[1],
+		    program_invocation_short_name);
 }

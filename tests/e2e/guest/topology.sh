@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest network of the handshake tests, sourced after lib.sh: one network
+# namespace per node, A (the sensor), the proxies P1..P5, B (the server) and
+# T (the trusted entity), each with one veth link "eth0" to a switch: bridge
+# br0 in namespace "lan". Every node reaches every other one directly, over
+# IPv4 10.77.0.0/24 and IPv6 fd00:77::/64.
+#
+#   topo_up                creates it all; status 0 when done
+#   topo_down              deletes every namespace (and so every link)
+#   topo_nodes             "a p1 p2 p3 p4 p5 b t"
+#   topo_addr NODE         its IPv4 address, e.g. 10.77.0.10
+#   topo_addr6 NODE        its IPv6 address, e.g. fd00:77::10
+#   topo_exec NODE CMD...  runs CMD inside NODE's namespace
+#   topo_netem NODE ARGS   netem on NODE's link, both directions, e.g.
+#                          topo_netem p2 loss 100%; "topo_netem p2" removes it
+#
+# Namespace names are the node names. Addresses: A .10, P_i .(20+i),
+# B .30, T .40.
+
+TOPO_NODES="a p1 p2 p3 p4 p5 b t"
+
+topo_nodes() {
+	echo "$TOPO_NODES"
+}
+
+_topo_host() {
+	case $1 in
+	a) echo 10 ;;
+	p[1-5]) echo $((20 + ${1#p})) ;;
+	b) echo 30 ;;
+	t) echo 40 ;;
+	*)
+		echo "topology: no node $1" >&2
+		return 1
+		;;
+	esac
+}
+
+topo_addr() {
+	echo "10.77.0.$(_topo_host "$1")"
+}
+
+topo_addr6() {
+	echo "fd00:77::$(_topo_host "$1")"
+}
+
+topo_exec() {
+	_node=$1
+	shift
+	ip netns exec "$_node" "$@"
+}
+
+topo_up() {
+	load_module veth || return 1
+	load_module bridge || return 1
+	ip netns add lan || return 1
+	ip -n lan link set lo up
+	ip -n lan link add br0 type bridge stp_state 0 forward_delay 0 ||
+		return 1
+	ip -n lan link set br0 up || return 1
+	for _n in $TOPO_NODES; do
+		_h=$(_topo_host "$_n") || return 1
+		ip netns add "$_n" || return 1
+		ip -n "$_n" link set lo up
+		# Both ends are made in the node, then one moves to the lan.
+		ip -n "$_n" link add eth0 type veth peer name "v-$_n" ||
+			return 1
+		ip -n "$_n" link set "v-$_n" netns lan || return 1
+		ip -n lan link set "v-$_n" master br0 up || return 1
+		ip -n "$_n" addr add "10.77.0.$_h/24" dev eth0 || return 1
+		# nodad: the address is usable at once, not after DAD.
+		ip -n "$_n" addr add "fd00:77::$_h/64" dev eth0 nodad ||
+			return 1
+		ip -n "$_n" link set eth0 up || return 1
+	done
+}
+
+topo_down() {
+	for _n in $TOPO_NODES lan; do
+		ip netns del "$_n" 2>/dev/null
+	done
+	return 0
+}
+
+topo_netem() {
+	_node=$1
+	shift
+	ip netns exec "$_node" tc qdisc del dev eth0 root 2>/dev/null
+	ip netns exec lan tc qdisc del dev "v-$_node" root 2>/dev/null
+	[ $# -eq 0 ] && return 0
+	load_module sch_netem || return 1
+	ip netns exec "$_node" tc qdisc add dev eth0 root netem "$@" &&
+		ip netns exec lan tc qdisc add dev "v-$_node" root netem "$@"
+}
