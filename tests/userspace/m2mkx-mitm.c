@@ -36,7 +36,9 @@
  *
  * stdout: "listening <endpoint>" once bound; "event mitm ..." per attack
  * or capture; "counter mitm <name> <n>" lines on SIGUSR1 and at exit.
- * Loopback addresses only: it is a test tool.
+ * Loopback addresses only, it is a test tool; --any-address lifts that for
+ * the e2e guest (tests/e2e/guest/t_handshake.sh), whose nodes each have a
+ * network namespace of their own, reachable only from the guest.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -101,6 +103,7 @@ struct mitm {
 	bool keep_key_id;
 
 	bool attacked;
+	bool any_address;
 	unsigned long to_server, to_clients, forged, dropped, send_failed;
 	u8 rx[UDP_MAX_DGRAM];
 	u8 copy[UDP_MAX_DGRAM];
@@ -113,15 +116,18 @@ static void usage(FILE *f)
 		"          [--share-mode shamir|dispersal] [--ots TYPE]\n"
 		"          [--mode relay|forge-ots|foreign-path|foreign-t]\n"
 		"          [--capture FILE] [--capture-out FILE]\n"
-		"          [--key FILE] [--keep-key-id]\n"
+		"          [--key FILE] [--keep-key-id] [--any-address]\n"
 		"\n"
 		"  --capture-out FILE  write the first SIGNED_SHARE to FILE\n"
 		"  --capture FILE      foreign-path: a SIGNED_SHARE of another\n"
 		"                      session, as --capture-out wrote it\n"
 		"  --key FILE          foreign-t: the other T's private key\n"
 		"  --keep-key-id       foreign-t: keep the genuine T's key id\n"
+		"  --any-address       allow addresses other than loopback\n"
+		"                      (for test networks in namespaces)\n"
 		"\n"
-		"A test tool: relays between loopback addresses only.\n",
+		"A test tool: relays between loopback addresses only, unless\n"
+		"--any-address.\n",
 		program_invocation_short_name);
 }
 
@@ -497,14 +503,22 @@ static int parse_ots(const char *value, u32 *type)
 	return -1;
 }
 
-static int parse_loopback(const char *opt, const char *value,
+static int parse_endpoint(const char *opt, const char *value,
 			  struct m2mkx_endpoint *ep)
 {
 	if (endpoint_parse(ep, value)) {
 		log_err("--%s: expected ADDR:PORT, got '%s'", opt, value);
 		return -1;
 	}
+	return 0;
+}
+
+static int check_loopback(const char *opt, const struct m2mkx_endpoint *ep)
+{
+	char value[ENDPOINT_STR_LEN];
+
 	if (!is_loopback(ep)) {
+		endpoint_format(value, ep);
 		log_err("--%s: %s is not a loopback address", opt, value);
 		return -1;
 	}
@@ -525,6 +539,7 @@ int main(int argc, char **argv)
 		{ "capture-out", required_argument, NULL, 'C' },
 		{ "key", required_argument, NULL, 'K' },
 		{ "keep-key-id", no_argument, NULL, 'i' },
+		{ "any-address", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -557,12 +572,12 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'l':
-			if (parse_loopback("listen", optarg, &mm->listen_ep))
+			if (parse_endpoint("listen", optarg, &mm->listen_ep))
 				goto out;
 			have_listen = true;
 			break;
 		case 's':
-			if (parse_loopback("server", optarg, &mm->server))
+			if (parse_endpoint("server", optarg, &mm->server))
 				goto out;
 			have_server = true;
 			break;
@@ -604,6 +619,9 @@ int main(int argc, char **argv)
 		case 'i':
 			mm->keep_key_id = true;
 			break;
+		case 'a':
+			mm->any_address = true;
+			break;
 		case 'h':
 			usage(stdout);
 			ret = 0;
@@ -618,6 +636,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
+	if (!mm->any_address &&
+	    (check_loopback("listen", &mm->listen_ep) ||
+	     check_loopback("server", &mm->server)))
+		goto out;
 	if (m2mkx_params_check(&mm->params)) {
 		log_err("--n, --k, --share-mode, --ots: not a valid session");
 		goto out;

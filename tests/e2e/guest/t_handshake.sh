@@ -1,0 +1,486 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Whole handshakes with the module as data path, inside the VM: A, the
+# proxies P1..P5, B and T each in their own network namespace
+# (topology.sh), B and the proxies in m2mkx.ko configured by their agents
+# (DataPath = kernel), T an agent and A m2mkx-client in userspace. The
+# cases of the userspace suite (tests/userspace/t_loopback.sh), with B in
+# the kernel; n = 5, k = 3, m = 2 unless said:
+#
+#   honest       B and P1..P5 in the kernel: A's MK is B's (B's agent and
+#                m2mctl monitor), every proxy used, B's session listed,
+#                B's kernel counters hold no drop
+#   attacks      m2mkx-mitm in B's namespace, where A believes B is:
+#                forge-ots, foreign-t, foreign-t-id, foreign-path (after a
+#                first run that records a SIGNED_SHARE); each completes
+#                with one MK, and B's kernel counts the attack under its
+#                own reason and no other drop but replays
+#   silent       P2's and P5's agents stopped (their instances' roles
+#                off): completes, both named absent
+#   mixed        P1, P3 in the kernel, P2, P4, P5 userspace agents, P4
+#                with Fault = corrupt-share: completes, P4 named corrupt
+#   replay       P5 (userspace) with Fault = replay, m = 5: B's kernel
+#                counts the replay
+#   reuse-ots    P5 (userspace) with Fault = reuse-ots: B's kernel counts
+#                ots_key_reuse and names P5 forged
+#   teardown     every agent exits 0; rmmod m2mkx; the kernel logged no
+#                splat and no warning or error
+#
+# Ports: T 7400; each proxy agent 7401 (T's key material, and everything
+# on the userspace data path), its module 7501; B's agent 7410, its module
+# 7510; the attacker 7520 in B's namespace. Every program's output stays
+# in this test's directory (/tmp/t_handshake.sh.d in the guest).
+. "${E2E:-/e2e}/lib.sh"
+. "$E2E/topology.sh"
+
+NTESTS=59
+plan $NTESTS
+
+if ! have_module m2mkx || ! command -v m2mkx-mitm > /dev/null; then
+	i=0
+	while [ $i -lt $NTESTS ]; do
+		skip "handshake $i" "m2mkx.ko or m2mkx-mitm not in the image"
+		i=$((i + 1))
+	done
+	done_testing
+fi
+
+dir=$(pwd)
+a_id=0200000000000001
+b_id=02000000000000bb
+t_id=02000000000000f0
+T=$(topo_addr t)
+B=$(topo_addr b)
+# The attacker's endpoint, in B's namespace.
+MITM=$B:7520
+
+# --- helpers -------------------------------------------------------------
+
+p_id() {
+	echo "020000000000001$1"
+}
+
+# start NAME NODE CMD...: CMD in NODE's namespace, in the background,
+# its output in NAME.out and NAME.err, its pid in pid_NAME (ip netns
+# exec execs CMD itself, so the pid is CMD's).
+start() {
+	_name=$1 _node=$2
+	shift 2
+	ip netns exec "$_node" "$@" > "$_name.out" 2> "$_name.err" &
+	eval "pid_$_name=$!"
+}
+
+pid_of() {
+	eval "echo \${pid_$1:-}"
+}
+
+# await NAME...: 0 once each printed its "listening" line; else prints
+# why not (it exited, or said nothing for 15 s) and returns 1.
+await() {
+	for _n in "$@"; do
+		_i=0
+		until grep -q '^listening ' "$_n.out" 2>/dev/null; do
+			if ! kill -0 "$(pid_of "$_n")" 2>/dev/null; then
+				grep -q '^listening ' "$_n.out" && continue
+				echo "$_n exited: $(tail -n 3 "$_n.err")"
+				return 1
+			fi
+			_i=$((_i + 1))
+			if [ $_i -gt 300 ]; then
+				echo "$_n said nothing for 15 s:" \
+					"$(tail -n 3 "$_n.err")"
+				return 1
+			fi
+			sleep 0.05
+		done
+	done
+}
+
+# stop NAME...: SIGTERM to each, then waits for each. stop_bad lists
+# "name:status" of those that did not exit 0, empty when all did.
+stop() {
+	stop_bad=
+	for _n in "$@"; do
+		kill -TERM "$(pid_of "$_n")" 2>/dev/null
+	done
+	for _n in "$@"; do
+		wait "$(pid_of "$_n")" 2>/dev/null
+		_rc=$?
+		[ $_rc = 0 ] || stop_bad="$stop_bad $_n:$_rc"
+		eval "pid_$_n="
+	done
+	stop_bad=${stop_bad# }
+}
+
+# write_proxy I kernel|user [FAULT]: pI.conf; mode_pI says which.
+write_proxy() {
+	{
+		printf '[Node]\nId = %s\nListenPort = 7401\nRoles = proxy\n' \
+			"$(p_id "$1")"
+		[ "$2" = kernel ] && printf 'DataPath = kernel\nKernelPort = 7501\n'
+		printf '\n[Proxy]\nIssuerKeyFile = %s/pt%d.key\n' "$dir" "$1"
+		printf 'Issuer = %s:7400\n' "$T"
+		[ -n "${3:-}" ] && printf 'Fault = %s\n' "$3"
+		printf '\n[Client]\nId = %s\nKeyFile = %s/ap%d.key\n' \
+			"$a_id" "$dir" "$1"
+		printf '\n[ServerPeer]\nId = %s\nPublicKeyFile = %s/b.pub\n' \
+			"$b_id" "$dir"
+	} > "p$1.conf"
+	eval "mode_p$1=$2"
+}
+
+# proxy I kernel|user [FAULT]: (re)starts P_I's agent that way; await it.
+proxy() {
+	[ -n "$(pid_of "p$1")" ] && stop "p$1"
+	write_proxy "$@"
+	start "p$1" "p$1" m2mkx-agent -f -v "$dir/p$1.conf"
+}
+
+# write_a SERVER AGREE: A's a.conf, B at SERVER; each proxy at its
+# module's port or at its agent's, as mode_pI says.
+write_a() {
+	{
+		printf '[Node]\nId = %s\n\n' "$a_id"
+		printf '[ServerPeer]\nId = %s\nEndpoint = %s\n\n' "$b_id" "$1"
+		printf '[IssuerPeer]\nEndpoint = %s:7400\nKeyFile = %s/at.key\n' \
+			"$T" "$dir"
+		for i in 1 2 3 4 5; do
+			port=7401
+			[ "$(eval "echo \$mode_p$i")" = kernel ] && port=7501
+			printf '\n[ProxyPeer]\nId = %s\nKeyFile = %s/ap%d.key\n' \
+				"$(p_id $i)" "$dir" $i
+			printf 'Endpoint = %s:%d\n' "$(topo_addr p$i)" $port
+		done
+		printf '\n[Handshake]\nProxies = 5\nThreshold = 3\nAgree = %d\n' \
+			"$2"
+		printf 'ShareMode = shamir\nOneTime = lmots-w4\nLifetime = 120\n'
+	} > a.conf
+}
+
+# wait_line FILE ERE [SECONDS]: the first line of FILE matching ERE,
+# waiting for it (10 s unless told).
+wait_line() {
+	_i=0
+	while [ $_i -lt $((${3:-10} * 20)) ]; do
+		grep -m1 -E "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# The value after "KEY=" in an event line on stdin.
+field() {
+	sed -n "s/.* $1=\([^ ]*\).*/\1/p"
+}
+
+# B's module's counters, "role/reason value", the non-zero ones.
+kcounters() {
+	ip netns exec b m2mctl show counters | awk 'NR > 1 { print $1 "/" $2, $3 }'
+}
+
+# handshake NAME SERVER AGREE: one run of A, B at SERVER; its output in
+# NAME.a.out. Sets a_rc, a_session, a_mk, b_event (B's agent's event for
+# the session) and drops: what B's module counted meanwhile but "ok",
+# "role/reason n" lines.
+handshake() {
+	write_a "$2" "$3"
+	kcounters > "$1.before"
+	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
+		> "$1.a.out" 2> "$1.a.err"
+	a_rc=$?
+	a_session=$(sed -n 's/^session //p' "$1.a.out")
+	a_mk=$(sed -n 's/^mk //p' "$1.a.out")
+	b_event=
+	[ -n "$a_session" ] && b_event=$(wait_line b.out \
+		"^event server completed session=$a_session ")
+	kcounters > "$1.after"
+	drops=$(awk 'NR == FNR { n[$1] = $2; next }
+		$1 !~ /\/ok$/ && $2 > n[$1] { print $1, $2 - n[$1] }' \
+		"$1.before" "$1.after")
+	echo "# $1: A: $(grep -v '^mk ' "$1.a.out" | paste -s -d ' ')" \
+		"$(paste -s -d ' ' "$1.a.err")"
+	echo "# $1: B's module dropped: $(echo "$drops" | paste -s -d " ")"
+}
+
+# The verdict A printed in run @1 for proxy I (@2).
+a_verdict() {
+	sed -n "s/^verdict $(p_id "$2") //p" "$1.a.out"
+}
+
+# B's verdict for proxy I (@1), from b_event.
+b_verdict() {
+	echo "$b_event" | field verdicts | cut -d, -f"$1"
+}
+
+# B's module's count of @1 (role/reason) in the last run.
+drop_of() {
+	echo "$drops" | awk -v r="$1" '$1 == r { print $2 }'
+}
+
+# at_least N MIN DESC: N is a number >= MIN.
+at_least() {
+	if [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; then
+		ok "$3 ($1)"
+	else
+		not_ok "$3" "got:  '${1:-none}'" "want: >= $2"
+	fi
+}
+
+# completes NAME: the two checks every run makes.
+completes() {
+	is "$a_rc" 0 "$1: m2mkx-client completes"
+	is "$(echo "$b_event" | field mk)" "${a_mk:-no MK from A}" \
+		"$1: A's MK equals B's (B's agent, --print-keys)"
+}
+
+# attack_checks NAME REASON [ATTACKER]: the run completed with one MK;
+# B's module counted REASON, and no other drop but replays
+# (retransmissions). What ATTACKER printed is the diagnostic.
+attack_checks() {
+	completes "$1"
+	at_least "$(drop_of "server/$2")" 1 "$1: B's module counts $2"
+	[ -n "${3:-}" ] && [ -z "$(drop_of "server/$2")" ] &&
+		cat "$3.out" "$3.err" | sed 's/^/#   /'
+	is "$(echo "$drops" | awk -v r="server/$2" \
+		'NF && $1 != r && $1 != "server/replay" { printf "%s ", $0 }')" \
+		"" \
+		"$1: B's module drops nothing else but replays"
+}
+
+# mitm NAME ARG...: the attacker in B's namespace, A's B; awaits it.
+mitm() {
+	_name=$1
+	shift
+	start "$_name" b m2mkx-mitm --any-address --listen "$MITM" \
+		--server "$B:7510" --n 5 --k 3 --share-mode shamir \
+		--ots lmots-w4 "$@"
+	await "$_name"
+}
+
+# --- set-up --------------------------------------------------------------
+run_ok "m2mkx loads" load_module m2mkx
+
+# T's RSA keys are the slow part: both in the background, with the rest.
+umask 077
+m2mctl gencert --key t.key --cert t.pem --cn "m2mkx e2e T" --bits 2048 \
+	> gencert.out 2>&1 &
+gen1=$!
+m2mctl gencert --key t2.key --cert t2.pem --cn "m2mkx e2e foreign T" \
+	--bits 2048 > gencert2.out 2>&1 &
+gen2=$!
+topo_up > topo.err 2>&1
+topo_rc=$?
+keys_rc=0
+{
+	m2mctl genkey > b.key && m2mctl pubkey < b.key > b.pub &&
+	m2mctl genkey --symmetric > at.key
+} || keys_rc=1
+for i in 1 2 3 4 5; do
+	m2mctl genkey --symmetric > "pt$i.key" || keys_rc=1
+	m2mctl genkey --symmetric > "ap$i.key" || keys_rc=1
+done
+wait $gen1 || keys_rc=1
+wait $gen2 || keys_rc=1
+is "$keys_rc" 0 "keys: T's, a foreign T's, B's and the pairwise ones"
+is "$topo_rc" 0 "topology: A, P1..P5, B and T come up"
+[ "$topo_rc" = 0 ] || sed 's/^/# /' topo.err
+
+# B's module finds T's key in a keyring of this test's own.
+ring=$(keyctl newring m2mkx-handshake @u)
+
+{
+	printf '[Node]\nId = %s\nListenPort = 7400\nRoles = issuer\n\n' "$t_id"
+	printf '[Issuer]\nSigningKeyFile = %s/t.key\nMaxLifetime = 300\n\n' \
+		"$dir"
+	printf '[Client]\nId = %s\nKeyFile = %s/at.key\n' "$a_id" "$dir"
+	for i in 1 2 3 4 5; do
+		printf '\n[ProxyPeer]\nId = %s\nKeyFile = %s/pt%d.key\n' \
+			"$(p_id $i)" "$dir" $i
+		printf 'Endpoint = %s:7401\n' "$(topo_addr p$i)"
+	done
+} > t.conf
+{
+	printf '[Node]\nId = %s\nListenPort = 7410\nRoles = server\n' "$b_id"
+	printf 'DataPath = kernel\nKernelPort = 7510\n\n'
+	printf '[Server]\nPrivateKeyFile = %s/b.key\n' "$dir"
+	printf 'TrustCertificate = %s/t.pem\nTrustKeyring = %s\n' "$dir" "$ring"
+	printf 'MaxProxies = 16\nAllowLamport = yes\n'
+} > b.conf
+
+# The monitor first: it must have joined before the first event.
+start mon b m2mctl monitor --show-keys
+start t t m2mkx-agent -f -v t.conf
+start b b m2mkx-agent -f -v --print-keys b.conf
+for i in 1 2 3 4 5; do
+	proxy $i kernel
+done
+why=$(await t b p1 p2 p3 p4 p5)
+kmode=$(cat b.out p1.out p2.out p3.out p4.out p5.out |
+	grep -c '^kernel \(server\|proxy\) port 75[01][01]$')
+is "${why:-up}, $kmode" "up, 6" \
+	"T (userspace), B and P1..P5 (kernel data path) start"
+
+# --- honest: everything in the kernel ------------------------------------
+handshake honest "$B:7510" 2
+completes honest
+mmk=$(wait_line mon.out "session=$a_session " 5 | field mk)
+is "$mmk" "${a_mk:-no MK from A}" \
+	"honest: m2mctl monitor --show-keys at B prints A's MK"
+b_as_a=$(for i in 1 2 3 4 5; do
+	echo "verdict $(p_id $i) $(b_verdict $i)"
+done)
+is "$(grep '^verdict' honest.a.out)" "$b_as_a" "honest: A reports B's verdicts"
+is "$(echo "$b_event" | field verdicts)" "used,used,used,used,used" \
+	"honest: B used every proxy's share"
+n=0
+for i in 1 2 3 4 5; do
+	grep -q "^event proxy completed session=$a_session " "p$i.out" &&
+		n=$((n + 1))
+done
+is "$n" 5 "honest: each proxy's module reports the session completed"
+sessions=$(ip netns exec b m2mctl show sessions 2>&1)
+echo "$sessions" | sed 's/^/# /'
+is "$(echo "$sessions" | awk -v s="$a_session" \
+	'$1 == "server" && $2 == s { print $3, $4 }')" "$a_id $b_id" \
+	"honest: m2mctl show sessions at B lists the session"
+is "$drops" "" "honest: B's module counts no drop"
+
+# --- attacks from the path ------------------------------------------------
+# m2mkx-mitm sits where A believes B is; A hands that endpoint on to the
+# proxies, so their SIGNED_SHAREs go through it too.
+if mitm forge --mode forge-ots; then
+	handshake forge-ots "$MITM" 2
+	stop forge
+	attack_checks forge-ots bad_ots_signature forge
+else
+	for i in 1 2 3 4; do not_ok "forge-ots: the attacker did not start"; done
+fi
+
+if mitm ft --mode foreign-t --key "$dir/t2.key"; then
+	handshake foreign-t "$MITM" 2
+	stop ft
+	attack_checks foreign-t unknown_t_key ft
+else
+	for i in 1 2 3 4; do not_ok "foreign-t: the attacker did not start"; done
+fi
+
+if mitm ftid --mode foreign-t --key "$dir/t2.key" --keep-key-id; then
+	handshake foreign-t-id "$MITM" 2
+	stop ftid
+	attack_checks foreign-t-id bad_root_signature ftid
+else
+	for i in 1 2 3 4; do
+		not_ok "foreign-t-id: the attacker did not start"
+	done
+fi
+
+# A first run through a plain relay records a SIGNED_SHARE; in the second
+# the relay sends B a copy carrying the recorded Merkle path.
+captured=
+if mitm capture --mode relay --capture-out "$dir/captured"; then
+	handshake capture "$MITM" 2
+	stop capture
+	[ -s captured ] && captured=yes
+fi
+is "$a_rc,$stop_bad,$captured" "0,,yes" \
+	"foreign-path: a first run through the relay records a SIGNED_SHARE"
+if [ -n "$captured" ] &&
+   mitm fp --mode foreign-path --capture "$dir/captured"; then
+	handshake foreign-path "$MITM" 2
+	stop fp
+	attack_checks foreign-path bad_merkle_proof fp
+else
+	for i in 1 2 3 4; do
+		not_ok "foreign-path: the attacker did not start"
+	done
+fi
+
+# --- two silent proxies ----------------------------------------------------
+stop p2 p5
+roles=$(for i in 2 5; do
+	ip netns exec "p$i" m2mctl show instance | awk '/roles:/ { print $2 }'
+done | paste -s -d ' ')
+is "${stop_bad:-0}, $roles" "0, none none" \
+	"silent: P2's and P5's agents stop and switch their modules off"
+handshake silent "$B:7510" 2
+completes silent
+is "$(a_verdict silent 2),$(a_verdict silent 5)" "absent,absent" \
+	"silent: A learns P2 and P5 were absent"
+is "$(b_verdict 2),$(b_verdict 5)" "absent,absent" \
+	"silent: B names P2 and P5 absent"
+
+# --- mixed data paths, one corrupting proxy --------------------------------
+# P1 and P3 stay in the kernel; P2, P4 and P5 are userspace agents, P4
+# damaging its share.
+stop p4
+proxy 2 user
+proxy 4 user corrupt-share
+proxy 5 user
+why=$(await p2 p4 p5)
+is "${why:-up}" up "mixed: P2, P4 (corrupt-share) and P5 start in userspace"
+handshake mixed "$B:7510" 2
+completes mixed
+is "$(b_verdict 4)" corrupt "mixed: B's module names P4's share corrupt"
+is "$(a_verdict mixed 4)" corrupt "mixed: A's verdict for P4 is corrupt"
+is "$(echo "$b_event" | field verdicts | cut -d, -f1-3,5 |
+	sed 's/late/used/g')" "used,used,used,used" \
+	"mixed: the kernel's and the userspace proxies' shares agree"
+n=0
+for i in 1 3; do
+	grep -q "^event proxy completed session=$a_session " "p$i.out" &&
+		n=$((n + 1))
+done
+is "$n" 2 "mixed: P1's and P3's modules report the session completed"
+
+# --- a userspace proxy replays its SIGNED_SHARE to the kernel's B ---------
+# Agree = 5: A waits for P5's relay, which P5 sends after its replay, so
+# B has the replay before A can end the session.
+proxy 4 user
+proxy 5 user replay
+why=$(await p4 p5)
+is "${why:-up}" up "replay: P4 (honest) and P5 (replay) restart"
+handshake replay "$B:7510" 5
+completes replay
+at_least "$(drop_of server/replay)" 1 \
+	"replay: B's module counts the replayed SIGNED_SHARE"
+is "$(echo "$drops" | awk 'NF && $1 != "server/replay"')" "" \
+	"replay: B's module drops nothing else"
+
+# --- a userspace proxy signs twice with one one-time key ------------------
+proxy 5 user reuse-ots
+why=$(await p5)
+is "${why:-up}" up "reuse-ots: P5 (reuse-ots) restarts"
+handshake reuse-ots "$B:7510" 2
+attack_checks reuse-ots ots_key_reuse
+is "$(b_verdict 5)" forged "reuse-ots: B's module names P5 forged"
+is "$(a_verdict reuse-ots 5)" forged "reuse-ots: A's verdict for P5 is forged"
+
+# --- teardown --------------------------------------------------------------
+stop t b p1 p2 p3 p4 p5
+is "${stop_bad:-none}" none "every agent exits 0 on SIGTERM"
+is "$(ip netns exec b m2mctl show instance | awk '/roles:/ { print $2 }')" \
+	none "B's agent switched its module's roles off"
+stop mon
+run_ok "rmmod m2mkx" rmmod m2mkx
+if [ -d /sys/module/m2mkx ]; then
+	not_ok "/sys/module/m2mkx is gone after rmmod"
+else
+	ok "/sys/module/m2mkx is gone after rmmod"
+fi
+topo_down
+
+splat=$(kernel_splat)
+is "$splat" "" "dmesg: no warning, oops or BUG"
+# Kernel messages (facility 0: "<level>") at level warning or above, but
+# for the taint of the first load of an out-of-tree, unsigned module.
+warn=$(dmesg -r | sed -n "/m2mkx-e2e: begin $E2E_TEST\$/,\$p" |
+	awk -F'[<>]' '/^</ && $2 < 5' |
+	grep -v -e 'loading out-of-tree module taints kernel' \
+		-e 'module verification failed')
+dmesg | grep -q "m2mkx-e2e: begin $E2E_TEST\$" ||
+	warn="the kernel log no longer holds this test's beginning"
+is "$warn" "" "dmesg: no kernel warning or error meanwhile"
+
+done_testing
