@@ -6,6 +6,9 @@
 #   make bench      benchmarks; figures also go to build/bench.jsonl
 #   make demo       the four roles over loopback, printing both ends' MK
 #   make vectors    regenerate tests/vectors/transcript.txt from fixed seeds
+#   make module     the kernel module m2mkx.ko, against Debian's stock kernel
+#   make lint       checkpatch --strict, sparse and W=1 over module and core
+#   make e2e        the module on Debian's stock kernel under QEMU
 
 CC ?= cc
 BUILD ?= build

@@ -49,29 +49,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-tests=0
-failed=0
-ok() {
-	tests=$((tests + 1))
-	echo "ok $tests - $1"
-}
-not_ok() {
-	local line
-	tests=$((tests + 1))
-	failed=$((failed + 1))
-	echo "not ok $tests - $1"
-	shift
-	for line in "$@"; do
-		echo "#   $line"
-	done
-}
-is() {
-	if [ "$1" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3" "got:  '$1'" "want: '$2'"
-	fi
-}
+. "$top/tests/userspace/tap.sh"
 # at_least N MIN NAME: N is a number >= MIN.
 at_least() {
 	if [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; then

@@ -26,33 +26,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 not_loaded="m2mctl: the m2mkx module is not loaded (try: modprobe m2mkx)"
 
-tests=0
-failed=0
-ok() {
-	tests=$((tests + 1))
-	echo "ok $tests - $1"
-}
-not_ok() {
-	local line
-	tests=$((tests + 1))
-	failed=$((failed + 1))
-	echo "not ok $tests - $1"
-	shift
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/#   /'
-	done
-}
-skip() {
-	tests=$((tests + 1))
-	echo "ok $tests - $1 # SKIP $2"
-}
-is() {
-	if [ "$1" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3" "got:  '$1'" "want: '$2'"
-	fi
-}
+. "$top/tests/userspace/tap.sh"
 
 # run ARGS...: runs m2mctl with stdin from $stdin (default /dev/null);
 # sets rc, out, err.
