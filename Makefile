@@ -4,6 +4,7 @@
 #   make            userspace programs (agent, client, m2mctl)
 #   make check      userspace tests (ASan + UBSan build), TAP through prove
 #   make bench      benchmarks; figures also go to build/bench.jsonl
+#   make bench-vm   B's capacity, kernel vs userspace, in the e2e VM
 #   make demo       the four roles over loopback, printing both ends' MK
 #   make vectors    regenerate tests/vectors/transcript.txt from fixed seeds
 #   make module     the kernel module m2mkx.ko, against Debian's stock kernel
@@ -120,8 +121,12 @@ BENCH_BIN := $(OPT)/m2mkx-bench
 $(BENCH_BIN): $(call obj,$(OPT),$(BENCH_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(TEST_RNG_SRCS))
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO) -lm
 
+# make bench also runs the in-VM part (bench-vm) unless BENCH_VM=no.
 bench: deps
 	@$(MAKE) --no-print-directory bench-run
+ifneq ($(BENCH_VM),no)
+	@$(MAKE) --no-print-directory bench-vm
+endif
 
 .PHONY: bench-run
 bench-run: $(BENCH_BIN)
@@ -190,3 +195,17 @@ ifneq ($(wildcard kernel/m2mkx/*.c),)
 		$(MAKE) --no-print-directory module KVER=$$KVER KDIR=
 endif
 	@tests/run-tap tests/e2e/t_*.sh
+
+# make bench-vm: tests/e2e/guest/bench.sh in the e2e VM, B's handshakes
+# per second of its busy time on the module's data path and on the
+# agent's, side by side, and the module's primitive costs; appended to
+# build/bench.jsonl (scripts/bench-vm; BENCH_VM_H handshakes per figure).
+.PHONY: bench-vm bench-vm-run
+bench-vm: deps
+	@scripts/install-deps-vm
+	@$(MAKE) --no-print-directory bench-vm-run
+
+bench-vm-run: $(PROGRAMS) $(TEST_TOOLS)
+	@KVER=$$(tests/e2e/vm-kernel --release) && \
+		$(MAKE) --no-print-directory module KVER=$$KVER KDIR=
+	@scripts/bench-vm $(BUILD)/bench.jsonl

@@ -51,6 +51,12 @@ struct agent_role {
 	struct udp_sink sink;
 	/* Dropped datagrams by reason, M2MKX_E* indexed. */
 	unsigned long drops[M2MKX_ERR_COUNT];
+	/*
+	 * Time spent handling this role's datagrams and timers, and the
+	 * handshakes it completed: its capacity is completed / busy.
+	 */
+	u64 busy_ns;
+	unsigned long completed;
 };
 
 #define AGENT_MAX_ROLES 3

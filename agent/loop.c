@@ -32,6 +32,8 @@ static void role_event(struct udp_sink *us, const struct m2mkx_event *ev)
 {
 	struct agent_role *r = container_of(us, struct agent_role, sink);
 
+	if (ev->type == M2MKX_EV_COMPLETED)
+		r->completed++;
 	event_print(stdout, r->ops->name, ev, r->ag->print_keys);
 }
 
@@ -42,6 +44,8 @@ void agent_role_init(struct agent_role *r, const struct agent_role_ops *ops,
 	r->ag = ag;
 	udp_sink_init(&r->sink, &ag->sock, role_event);
 	memset(r->drops, 0, sizeof(r->drops));
+	r->busy_ns = 0;
+	r->completed = 0;
 }
 
 static void print_drops(const char *name, const unsigned long *drops)
@@ -60,6 +64,13 @@ void agent_print_counters(const struct agent *ag)
 	/* Every reason, zeros too: a missing line would be ambiguous. */
 	for (i = 0; i < ag->nroles; i++)
 		print_drops(ag->roles[i]->ops->name, ag->roles[i]->drops);
+	/* Before "counter agent send_failed", which ends the block. */
+	for (i = 0; i < ag->nroles; i++) {
+		printf("stat %s busy_ns %llu\n", ag->roles[i]->ops->name,
+		       (unsigned long long)ag->roles[i]->busy_ns);
+		printf("stat %s completed %lu\n", ag->roles[i]->ops->name,
+		       ag->roles[i]->completed);
+	}
 	print_drops("agent", ag->drops);
 	printf("counter agent send_failed %lu\n", ag->sock.tx_errors);
 	fflush(stdout);
@@ -87,6 +98,7 @@ static void dispatch(struct agent *ag, const u8 *buf, size_t len,
 {
 	int type = m2mkx_msg_peek(buf, len);
 	struct agent_role *r;
+	u64 start;
 	int ret;
 
 	if (type < 0) {
@@ -99,7 +111,9 @@ static void dispatch(struct agent *ag, const u8 *buf, size_t len,
 		count_drop(ag, NULL, type, -M2MKX_ENOTFORUS, from);
 		return;
 	}
+	start = clock_mono_ns();
 	ret = r->ops->rx(r, type, buf, len, from, now);
+	r->busy_ns += clock_mono_ns() - start;
 	if (ret)
 		count_drop(ag, r, type, ret, from);
 }
@@ -139,8 +153,13 @@ static void run_timers(struct agent *ag, u64 now)
 {
 	unsigned int i;
 
-	for (i = 0; i < ag->nroles; i++)
-		ag->roles[i]->ops->timers(ag->roles[i], now);
+	for (i = 0; i < ag->nroles; i++) {
+		struct agent_role *r = ag->roles[i];
+		u64 start = clock_mono_ns();
+
+		r->ops->timers(r, now);
+		r->busy_ns += clock_mono_ns() - start;
+	}
 }
 
 /* Returns true when the agent should stop. */

@@ -12,6 +12,9 @@
 /* CLOCK_MONOTONIC in ms: never steps when the wall clock is set. */
 u64 clock_mono_ms(void);
 
+/* CLOCK_MONOTONIC in ns, for the agent's busy time per role. */
+u64 clock_mono_ns(void);
+
 /* UNIX seconds, for @unix_now of the step functions. */
 u64 clock_unix_s(void);
 

@@ -123,6 +123,13 @@ static int instance_reply(u8 cmd, struct nlattr **tb, void *arg)
 		ki->has |= KI_POLICY;
 		ki->policy = nla_get_u32(tb[M2MKX_A_POLICY]);
 	}
+	if (attr_is(tb[M2MKX_A_SERVER_BUSY_NS], 8) &&
+	    attr_is(tb[M2MKX_A_SERVER_COMPLETED], 8)) {
+		ki->has |= KI_SERVER_STATS;
+		ki->server_busy_ns = nla_get_u64(tb[M2MKX_A_SERVER_BUSY_NS]);
+		ki->server_completed =
+			nla_get_u64(tb[M2MKX_A_SERVER_COMPLETED]);
+	}
 	return 0;
 }
 

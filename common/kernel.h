@@ -36,6 +36,7 @@ enum kernel_instance_field {
 	KI_MAX_PROXIES = 1 << 7,
 	KI_MIN_THRESHOLD = 1 << 8,
 	KI_POLICY = 1 << 9,
+	KI_SERVER_STATS = 1 << 10,	/* GET only */
 };
 
 struct kernel_instance {
@@ -50,6 +51,8 @@ struct kernel_instance {
 	u8 max_proxies;
 	u8 min_threshold;
 	u32 policy;			/* enum m2mkx_policy bits */
+	u64 server_busy_ns;		/* the worker's time on the server role */
+	u64 server_completed;		/* server handshakes completed */
 };
 
 /*

@@ -69,6 +69,9 @@ struct m2mkx_net {
 	struct work_struct rx_work;
 
 	struct m2mkx_counters counters;
+	/* The server role's busy time and completed handshakes; @lock. */
+	u64 server_busy_ns;
+	u64 server_completed;
 };
 
 struct m2mkx_net *m2mkx_net(struct net *net);

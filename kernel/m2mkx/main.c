@@ -12,6 +12,7 @@
 #include <net/genetlink.h>
 
 #include "crypto.h"
+#include "debugfs.h"
 #include "instance.h"
 #include "netlink.h"
 
@@ -40,6 +41,7 @@ static int __init m2mkx_init(void)
 	ret = m2mkx_genl_init();
 	if (ret)
 		goto err_instance;
+	m2mkx_debugfs_init();
 	return 0;
 
 err_instance:
@@ -53,6 +55,7 @@ err_crypto:
 
 static void __exit m2mkx_exit(void)
 {
+	m2mkx_debugfs_exit();
 	/* No command runs once the family is gone; then every namespace. */
 	m2mkx_genl_exit();
 	m2mkx_instance_unregister();

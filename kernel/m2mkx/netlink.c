@@ -137,6 +137,10 @@ static int m2mkx_nl_get_instance(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u8(msg, M2MKX_A_MAX_PROXIES, mn->server.max_n) ||
 	    nla_put_u8(msg, M2MKX_A_MIN_THRESHOLD, mn->server.min_k) ||
 	    nla_put_u32(msg, M2MKX_A_POLICY, mn->policy) ||
+	    nla_put_u64_64bit(msg, M2MKX_A_SERVER_BUSY_NS,
+			      mn->server_busy_ns, M2MKX_A_PAD) ||
+	    nla_put_u64_64bit(msg, M2MKX_A_SERVER_COMPLETED,
+			      mn->server_completed, M2MKX_A_PAD) ||
 	    (mn->have_id &&
 	     nla_put(msg, M2MKX_A_NODE_ID, M2MKX_NODE_ID_LEN,
 		     mn->server.id)) ||

@@ -334,7 +334,10 @@ static void receive_one(struct m2mkx_net *mn, struct sk_buff *skb)
 		role = M2MKX_CTR_DISPATCH;
 		ret = -M2MKX_ENOTFORUS;
 	} else if (role == M2MKX_CTR_SERVER) {
+		u64 start = ktime_get_ns();
+
 		ret = server_rx(mn, cb->type, skb->data, skb->len, &cb->from);
+		mn->server_busy_ns += ktime_get_ns() - start;
 	} else {
 		ret = proxy_rx(mn, cb->type, skb->data, skb->len, &cb->from);
 	}

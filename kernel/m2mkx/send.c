@@ -72,6 +72,9 @@ static void m2mkx_tx_event(struct m2mkx_sink *sink,
 {
 	struct m2mkx_sender *tx = to_sender(sink);
 
+	/* The core runs under the instance mutex, which guards the count. */
+	if (tx->role == M2MKX_CTR_SERVER && ev->type == M2MKX_EV_COMPLETED)
+		tx->mn->server_completed++;
 	m2mkx_netlink_event(tx->mn, tx->role, ev);
 }
 

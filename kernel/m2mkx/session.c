@@ -18,6 +18,7 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 
 #include "instance.h"
 #include "session.h"
@@ -303,12 +304,15 @@ static void timer_worker(struct work_struct *work)
 	struct m2mkx_net *mn = container_of(to_delayed_work(work),
 					    struct m2mkx_net,
 					    sessions.timer_work);
-	u64 now, next;
+	u64 now, next, start;
 
 	mutex_lock(&mn->lock);
 	now = m2mkx_now_ms();
 	mn->sessions.timer_due = M2MKX_NO_DEADLINE;
-	next = min(server_timers(mn, now), proxy_timers(mn, now));
+	start = ktime_get_ns();
+	next = server_timers(mn, now);
+	mn->server_busy_ns += ktime_get_ns() - start;
+	next = min(next, proxy_timers(mn, now));
 	m2mkx_sessions_arm(mn, next);
 	mutex_unlock(&mn->lock);
 }

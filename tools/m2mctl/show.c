@@ -224,6 +224,12 @@ static void human_instance(const struct kernel_instance *ki)
 	       ki->policy & M2MKX_POLICY_ALLOW_DISPERSAL ? "yes" : "no");
 	printf("  %-17s%s\n", "allow lamport:",
 	       ki->policy & M2MKX_POLICY_ALLOW_LAMPORT ? "yes" : "no");
+	if (ki->has & KI_SERVER_STATS) {
+		printf("  %-17s%llu\n", "server busy ns:",
+		       (unsigned long long)ki->server_busy_ns);
+		printf("  %-17s%llu\n", "server done:",
+		       (unsigned long long)ki->server_completed);
+	}
 }
 
 static void json_instance(const struct kernel_instance *ki)
@@ -268,6 +274,12 @@ static void json_instance(const struct kernel_instance *ki)
 	json_key("allow_lamport", &first);
 	printf("%s", ki->policy & M2MKX_POLICY_ALLOW_LAMPORT ? "true" :
 	       "false");
+	if (ki->has & KI_SERVER_STATS) {
+		json_key("server_busy_ns", &first);
+		printf("%llu", (unsigned long long)ki->server_busy_ns);
+		json_key("server_completed", &first);
+		printf("%llu", (unsigned long long)ki->server_completed);
+	}
 	putchar('}');
 }
 

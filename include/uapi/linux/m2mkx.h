@@ -98,6 +98,13 @@ enum m2mkx_attr {
 	M2MKX_A_SESSION,		/* nested, enum m2mkx_session_attr */
 	M2MKX_A_COUNTER,		/* nested, enum m2mkx_counter_attr */
 	M2MKX_A_PAD,
+	/*
+	 * Read only: the time the worker spent on the server role (its
+	 * datagrams and timers), and the server handshakes it completed,
+	 * since the instance was created.
+	 */
+	M2MKX_A_SERVER_BUSY_NS,		/* u64, nanoseconds */
+	M2MKX_A_SERVER_COMPLETED,	/* u64 */
 
 	__M2MKX_A_MAX
 };

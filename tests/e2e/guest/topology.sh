@@ -16,9 +16,10 @@
 #                          topo_netem p2 loss 100%; "topo_netem p2" removes it
 #
 # Namespace names are the node names. Addresses: A .10, P_i .(20+i),
-# B .30, T .40.
+# B .30, T .40. A test that needs more proxies (up to P9) sets TOPO_NODES
+# before sourcing this file.
 
-TOPO_NODES="a p1 p2 p3 p4 p5 b t"
+TOPO_NODES=${TOPO_NODES:-"a p1 p2 p3 p4 p5 b t"}
 
 topo_nodes() {
 	echo "$TOPO_NODES"
@@ -27,7 +28,7 @@ topo_nodes() {
 _topo_host() {
 	case $1 in
 	a) echo 10 ;;
-	p[1-5]) echo $((20 + ${1#p})) ;;
+	p[1-9]) echo $((20 + ${1#p})) ;;
 	b) echo 30 ;;
 	t) echo 40 ;;
 	*)

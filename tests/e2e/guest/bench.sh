@@ -1,0 +1,272 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The server's capacity in the VM, kernel data path against userspace
+# (make bench-vm, through tests/e2e/run bench.sh; not a t_*.sh, so make e2e
+# does not run it). For n in 3 5 8 (k = n/2 + 1, m = 2): B and P1..Pn in
+# the module (configured by their agents, DataPath = kernel), then B and
+# P1..Pn as userspace agents; T an agent and A m2mkx-client as always.
+# After one handshake to warm up, A runs H one after the other (bench_h=
+# on the kernel command line, default 20): what counts is B's own
+# processing time, not the wall time, so the runs need not overlap.
+# Before and after, B's busy time and completed handshakes: the module's
+# from m2mctl show instance, the agent's from its SIGUSR1 "stat server"
+# lines. B and P1..P8 run throughout; A uses P1..Pn.
+#
+# Besides TAP, lines "bench KEY VALUE" for scripts/bench-vm:
+#   bench kernel.n<N>.busy_ns / .completed     the module's B
+#   bench user.n<N>.busy_ns / .completed       the agent's B
+#   bench prim.<name> <ns per op>              /sys/kernel/debug/m2mkx/
+#                                              primitives, when there
+# Timings under TCG mean something only as ratios within one run.
+. "${E2E:-/e2e}/lib.sh"
+# shellcheck disable=SC2034 # read by topology.sh
+TOPO_NODES="a p1 p2 p3 p4 p5 p6 p7 p8 b t"
+. "$E2E/topology.sh"
+
+NS="3 5 8"
+H=${bench_h:-20}
+NTESTS=10
+plan $NTESTS
+
+if ! have_module m2mkx; then
+	i=0
+	while [ $i -lt $NTESTS ]; do
+		skip "bench $i" "m2mkx.ko not in the image"
+		i=$((i + 1))
+	done
+	done_testing
+fi
+
+dir=$(pwd)
+a_id=0200000000000001
+b_id=02000000000000bb
+t_id=02000000000000f0
+T=$(topo_addr t)
+B=$(topo_addr b)
+PROXIES="1 2 3 4 5 6 7 8"
+
+p_id() {
+	echo "020000000000001$1"
+}
+
+start() {
+	_name=$1 _node=$2
+	shift 2
+	ip netns exec "$_node" "$@" > "$_name.out" 2> "$_name.err" &
+	eval "pid_$_name=$!"
+}
+
+pid_of() {
+	eval "echo \${pid_$1:-}"
+}
+
+await() {
+	for _n in "$@"; do
+		_i=0
+		until grep -q '^listening ' "$_n.out" 2>/dev/null; do
+			if ! kill -0 "$(pid_of "$_n")" 2>/dev/null; then
+				grep -q '^listening ' "$_n.out" && continue
+				echo "$_n exited: $(tail -n 3 "$_n.err")"
+				return 1
+			fi
+			_i=$((_i + 1))
+			if [ $_i -gt 600 ]; then
+				echo "$_n said nothing for 30 s"
+				return 1
+			fi
+			sleep 0.05
+		done
+	done
+}
+
+stop() {
+	stop_bad=
+	for _n in "$@"; do
+		kill -TERM "$(pid_of "$_n")" 2>/dev/null
+	done
+	for _n in "$@"; do
+		wait "$(pid_of "$_n")" 2>/dev/null
+		_rc=$?
+		[ $_rc = 0 ] || stop_bad="$stop_bad $_n:$_rc"
+		eval "pid_$_n="
+	done
+	stop_bad=${stop_bad# }
+}
+
+# write_b kernel|user: b.conf.
+write_b() {
+	{
+		printf '[Node]\nId = %s\nListenPort = 7410\nRoles = server\n' \
+			"$b_id"
+		[ "$1" = kernel ] && printf 'DataPath = kernel\nKernelPort = 7510\n'
+		printf '\n[Server]\nPrivateKeyFile = %s/b.key\n' "$dir"
+		printf 'TrustCertificate = %s/t.pem\n' "$dir"
+		[ "$1" = kernel ] && printf 'TrustKeyring = %s\n' "$ring"
+		printf 'MaxProxies = 16\n'
+	} > b.conf
+}
+
+# write_proxy I kernel|user
+write_proxy() {
+	{
+		printf '[Node]\nId = %s\nListenPort = 7401\nRoles = proxy\n' \
+			"$(p_id "$1")"
+		[ "$2" = kernel ] && printf 'DataPath = kernel\nKernelPort = 7501\n'
+		printf '\n[Proxy]\nIssuerKeyFile = %s/pt%d.key\n' "$dir" "$1"
+		printf 'Issuer = %s:7400\n' "$T"
+		printf '\n[Client]\nId = %s\nKeyFile = %s/ap%d.key\n' \
+			"$a_id" "$dir" "$1"
+		printf '\n[ServerPeer]\nId = %s\nPublicKeyFile = %s/b.pub\n' \
+			"$b_id" "$dir"
+	} > "p$1.conf"
+}
+
+# write_a N kernel|user: A with n = N, k = N/2 + 1, m = 2.
+write_a() {
+	_port=7401 _bport=7410
+	[ "$2" = kernel ] && _port=7501 _bport=7510
+	{
+		printf '[Node]\nId = %s\n\n' "$a_id"
+		printf '[ServerPeer]\nId = %s\nEndpoint = %s:%d\n\n' \
+			"$b_id" "$B" $_bport
+		printf '[IssuerPeer]\nEndpoint = %s:7400\nKeyFile = %s/at.key\n' \
+			"$T" "$dir"
+		_i=1
+		while [ $_i -le "$1" ]; do
+			printf '\n[ProxyPeer]\nId = %s\nKeyFile = %s/ap%d.key\n' \
+				"$(p_id $_i)" "$dir" $_i
+			printf 'Endpoint = %s:%d\n' "$(topo_addr p$_i)" $_port
+			_i=$((_i + 1))
+		done
+		printf '\n[Handshake]\nProxies = %d\nThreshold = %d\n' \
+			"$1" $(($1 / 2 + 1))
+		printf 'Agree = 2\nShareMode = shamir\nOneTime = lmots-w4\n'
+		printf 'Lifetime = 120\n'
+	} > a.conf
+}
+
+# mode_up kernel|user: B and P1..P8 that way; await them.
+mode_up() {
+	write_b "$1"
+	start b b m2mkx-agent -f b.conf
+	for _i in $PROXIES; do
+		write_proxy "$_i" "$1"
+		start "p$_i" "p$_i" m2mkx-agent -f "$dir/p$_i.conf"
+	done
+	await b p1 p2 p3 p4 p5 p6 p7 p8
+}
+
+mode_down() {
+	stop b p1 p2 p3 p4 p5 p6 p7 p8
+}
+
+# B's figures "busy_ns completed", in mode @1.
+b_stats() {
+	if [ "$1" = kernel ]; then
+		ip netns exec b m2mctl show instance | awk '
+			/server busy ns:/ { b = $4 }
+			/server done:/ { c = $3 }
+			END { print b + 0, c + 0 }'
+		return
+	fi
+	_before=$(grep -c '^counter agent send_failed ' b.out)
+	kill -USR1 "$(pid_of b)"
+	_i=0
+	while [ "$(grep -c '^counter agent send_failed ' b.out)" -le \
+		"$_before" ] && [ $_i -lt 200 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	awk '$1 == "stat" && $2 == "server" && $3 == "busy_ns" { b = $4 }
+		$1 == "stat" && $2 == "server" && $3 == "completed" { c = $4 }
+		END { print b + 0, c + 0 }' b.out
+}
+
+# runs MODE N: H handshakes; prints the bench lines; sets fails.
+runs() {
+	write_a "$2" "$1"
+	# One handshake first, not counted: the first ones pay for page
+	# faults and caches, more so in userspace.
+	ip netns exec a m2mkx-client --timeout 30 a.conf > "a.$1.$2.warm.out" 2>&1
+	sleep 1
+	# shellcheck disable=SC2046 # two words on purpose
+	set -- "$1" "$2" $(b_stats "$1")
+	_mode=$1 _n=$2 _b0=$3 _c0=$4
+	fails=0
+	_j=0
+	while [ $_j -lt "$H" ]; do
+		ip netns exec a m2mkx-client --timeout 30 a.conf \
+			> "a.$_mode.$_n.$_j.out" 2>&1 || fails=$((fails + 1))
+		_j=$((_j + 1))
+	done
+	# The shares that arrive after A is done: B still works on them.
+	sleep 2
+	# shellcheck disable=SC2046 # two words on purpose
+	set -- $(b_stats "$_mode")
+	echo "bench $_mode.n$_n.busy_ns $(($1 - _b0))"
+	echo "bench $_mode.n$_n.completed $(($2 - _c0))"
+	echo "# $_mode n=$_n: $H runs, $fails failed, B busy $(($1 - _b0)) ns" \
+		"for $(($2 - _c0)) handshakes"
+}
+
+# --- set-up --------------------------------------------------------------
+run_ok "m2mkx loads" load_module m2mkx
+umask 077
+m2mctl gencert --key t.key --cert t.pem --cn "m2mkx bench T" --bits 2048 \
+	> gencert.out 2>&1 &
+gen=$!
+topo_up > topo.err 2>&1
+topo_rc=$?
+keys_rc=0
+{
+	m2mctl genkey > b.key && m2mctl pubkey < b.key > b.pub &&
+	m2mctl genkey --symmetric > at.key
+} || keys_rc=1
+for i in $PROXIES; do
+	m2mctl genkey --symmetric > "pt$i.key" || keys_rc=1
+	m2mctl genkey --symmetric > "ap$i.key" || keys_rc=1
+done
+wait $gen || keys_rc=1
+is "$keys_rc,$topo_rc" "0,0" "keys and the topology (P1..P8)"
+ring=$(keyctl newring m2mkx-bench @u)
+
+{
+	printf '[Node]\nId = %s\nListenPort = 7400\nRoles = issuer\n\n' "$t_id"
+	printf '[Issuer]\nSigningKeyFile = %s/t.key\nMaxLifetime = 300\n\n' \
+		"$dir"
+	printf '[Client]\nId = %s\nKeyFile = %s/at.key\n' "$a_id" "$dir"
+	for i in $PROXIES; do
+		printf '\n[ProxyPeer]\nId = %s\nKeyFile = %s/pt%d.key\n' \
+			"$(p_id $i)" "$dir" $i
+		printf 'Endpoint = %s:7401\n' "$(topo_addr p$i)"
+	done
+} > t.conf
+start t t m2mkx-agent -f t.conf
+await t > t.why 2>&1 || cat t.why
+
+# --- the two data paths --------------------------------------------------
+for mode in kernel user; do
+	# Not in $(...): mode_up sets the agents' pids.
+	mode_up $mode > up.out 2>&1
+	why=$(cat up.out)
+	is "${why:-up}" up "$mode: B and P1..P8 start"
+	for n in $NS; do
+		runs $mode "$n"
+		is "$fails" 0 "$mode n=$n: $H handshakes complete"
+	done
+	mode_down
+done
+
+# --- the module's primitives ---------------------------------------------
+prim=/sys/kernel/debug/m2mkx/primitives
+if [ -r "$prim" ]; then
+	awk 'NF == 2 && $2 ~ /^[0-9]+$/ { print "bench prim." $1, $2 }
+		NF != 2 || $2 !~ /^[0-9]+$/ { print "# " $0 }' "$prim"
+else
+	echo "# no $prim"
+fi
+
+stop t
+topo_down
+done_testing
