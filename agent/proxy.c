@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <m2mkx/bytes.h>
 #include <m2mkx/crypto.h>
@@ -18,6 +19,7 @@
 #include <m2mkx/proxy.h>
 
 #include "agent/agent.h"
+#include "common/endpoint.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -247,13 +249,43 @@ static u8 *second_signature(const struct m2mkx_proxy_session *s,
 }
 
 /*
+ * Sends @first and then @second (@len bytes each) to @to in one system
+ * call: on loopback both are then in B's receive queue together, so B
+ * reads the second right after the first, however the proxy is scheduled.
+ */
+static void send_pair(struct udp_sink *us, const struct m2mkx_endpoint *to,
+		      u8 *first, u8 *second, size_t len)
+{
+	struct iovec iov[2] = {
+		{ .iov_base = first, .iov_len = len },
+		{ .iov_base = second, .iov_len = len },
+	};
+	struct mmsghdr msgs[2];
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	unsigned int i;
+
+	if (endpoint_to_sockaddr(to, us->sock->family, &ss, &sslen))
+		return;
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < 2; i++) {
+		msgs[i].msg_hdr.msg_name = &ss;
+		msgs[i].msg_hdr.msg_namelen = sslen;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	if (sendmmsg(us->sock->fd, msgs, 2, 0) != 2)
+		log_err("proxy: fault: sendmmsg: %s", strerror(errno));
+}
+
+/*
  * Fault reuse-ots on B's CHALLENGE: the core signs the share as ever, from
  * a copy of the one-time key taken first; the proxy then signs a second
  * share with that copy. The genuine SIGNED_SHARE is held back until the
- * second is signed and both go out back to back, genuine first (B must
- * hold a share from this key when the second arrives): B then has the
- * second before it can have finished the session, as nothing B sends on
- * the first can come back in between.
+ * second is signed and both go out in one sendmmsg(), genuine first (B
+ * must hold a share from this key when the second arrives): B then has
+ * the second before it can have finished the session, as nothing B sends
+ * on the first can come back in between.
  */
 static int rx_challenge_reuse_ots(struct agent_proxy *px,
 				  struct proxy_slot *slot, const u8 *buf,
@@ -281,15 +313,15 @@ static int rx_challenge_reuse_ots(struct agent_proxy *px,
 			log_err("proxy: fault: the copied one-time key cannot sign");
 	}
 	m2mkx_wipe(&key, sizeof(key));
-	if (hold.held)
+	if (hold.held && second) {
+		send_pair(&px->role.sink, &s->b_ep, s->signed_share, second,
+			  s->signed_share_len);
+		log_debug("proxy: fault: signed a second share with one key");
+	} else if (hold.held) {
 		udp_sink_send(&px->role.sink, &s->b_ep, s->signed_share,
 			      s->signed_share_len);
-	if (second) {
-		udp_sink_send(&px->role.sink, &s->b_ep, second,
-			      s->signed_share_len);
-		log_debug("proxy: fault: signed a second share with one key");
-		free(second);
 	}
+	free(second);
 	return ret;
 }
 

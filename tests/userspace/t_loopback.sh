@@ -242,14 +242,30 @@ fi
 # ciphertext, from a copy of its one-time key: a valid signature that only
 # the key's holder can make. B refuses P4's share and names it forged; the
 # other four shares are enough.
+# Agree = 4: A cannot finish on the others' relays alone while P4's two
+# shares, sent in one sendmmsg(), are still on their way to B. Only when
+# P4 as a whole falls behind B's share window (a heavily loaded machine)
+# does it reach B after the session ended; the property under test then
+# cannot be observed, and the run says so instead of guessing.
 d=$tmp/reuse-ots
-if start_agents "$d" 2 none none none reuse-ots none; then
+if start_agents "$d" 4 none none none reuse-ots none; then
 	run_client "$d"
-	attack_checks reuse-ots ots_key_reuse
-	is "$(echo "$b_event" | field verdicts | cut -d, -f4)" forged \
-		"reuse-ots: B's verdict for P4 is forged"
-	is "$(a_verdict "$d" "${p_ids[3]}")" forged \
-		"reuse-ots: A's verdict for P4 is forged"
+	v4=$(echo "$b_event" | field verdicts | cut -d, -f4)
+	if [ "$a_rc" = 0 ] && { [ "$v4" = absent ] || [ "$v4" = late ]; }; then
+		for t in "B counts ots_key_reuse" "B drops nothing else" \
+			"B's verdict for P4 is forged" \
+			"A's verdict for P4 is forged"; do
+			skip "reuse-ots: $t" "P4 reached B after the session ended ($v4)"
+		done
+		is "$a_rc" 0 "reuse-ots: m2mkx-client completes"
+		is "$(echo "$b_event" | field mk)" "${a_mk:-no mk from A}" \
+			"reuse-ots: B's MK equals A's MK"
+	else
+		attack_checks reuse-ots ots_key_reuse
+		is "$v4" forged "reuse-ots: B's verdict for P4 is forged"
+		is "$(a_verdict "$d" "${p_ids[3]}")" forged \
+			"reuse-ots: A's verdict for P4 is forged"
+	fi
 	stop_checked reuse-ots
 else
 	not_started reuse-ots 7
