@@ -6,15 +6,28 @@
  * For benchmarks only (make bench-vm); root only, and a read takes a
  * while: it runs every primitive many times.
  *
- * T's RSA verification is not timed: it needs T's key in a keyring, which
- * a debugfs read does not have. Its line says 0, and a comment says why.
+ * T's RSA verification needs T's key in a keyring, which a debugfs read
+ * does not have: write "SERIAL KEYID" to rsa_key first, the serial of the
+ * keyring B was configured with (TrustKeyring) and the 40 hex digits of
+ * the subjectKeyIdentifier T's certificate is filed under. The read then
+ * times m2mkx_trust_verify() itself, the keyring search and the verifier
+ * as B runs them, on a signature that is as long as the modulus and
+ * smaller than it but is no signature, one the verifier refuses with
+ * -EBADMSG: the RSA operation runs in full and only the padding check
+ * after it fails (rsa_bogus_sig()). Without a key the line says 0.
  */
 #include <linux/debugfs.h>
+#include <linux/kernel.h>
+#include <linux/key.h>
 #include <linux/ktime.h>
+#include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <crypto/public_key.h>
+#include <keys/asymmetric-type.h>
 
 #include <m2mkx/crypto.h>
 #include <m2mkx/kdf.h>
@@ -23,9 +36,18 @@
 #include <m2mkx/share.h>
 #include <m2mkx/wire.h>
 
+#include "crypto.h"
 #include "debugfs.h"
 
 static struct dentry *m2mkx_debugfs_dir;
+
+/* T's key for rsa_verify, as rsa_key was last written; @rsa_lock. */
+static DEFINE_MUTEX(rsa_lock);
+static struct m2mkx_trust rsa_trust;
+static u8 rsa_key_id[M2MKX_TKEY_ID_LEN];
+
+#define PRIM_RSA_ITERS 20
+#define PRIM_RSA_TRIES 4096
 
 /* A SIGNED_SHARE with a W4 signature, as B hashes it. */
 #define PRIM_SIGNED_SHARE_LEN 2400
@@ -155,6 +177,115 @@ static int prim_setup(struct prim_buf *b)
 					M2MKX_SECRET_LEN, b->shares[2]);
 }
 
+/*
+ * A signature of the modulus' length for the key filed under rsa_key_id,
+ * which the verifier runs in full and then refuses: random bytes below
+ * the modulus (a leading zero byte; the modulus' top byte is not zero).
+ * Returns its length, or 0 with a reason in @m.
+ */
+static size_t rsa_bogus_sig(struct seq_file *m, u8 *sig, size_t cap)
+{
+	static const u8 digest[M2MKX_SHA256_LEN];
+	struct kernel_pkey_params params = {
+		.encoding = "pkcs1",
+		.hash_algo = "sha256",
+	};
+	struct public_key_signature pks = {
+		.digest = (u8 *)digest,
+		.digest_size = M2MKX_SHA256_LEN,
+		.pkey_algo = "rsa",
+		.hash_algo = "sha256",
+		.encoding = "pkcs1",
+	};
+	struct kernel_pkey_query info;
+	struct asymmetric_key_id *kid;
+	struct key *key;
+	unsigned int tries;
+	size_t len = 0;
+	int ret;
+
+	kid = asymmetric_key_generate_id(rsa_key_id, M2MKX_TKEY_ID_LEN, "", 0);
+	if (IS_ERR(kid))
+		return 0;
+	key = find_asymmetric_key(rsa_trust.keyring, kid, NULL, NULL, false);
+	kfree(kid);
+	if (IS_ERR(key)) {
+		seq_printf(m, "# rsa_verify: no such key: %ld\n", PTR_ERR(key));
+		return 0;
+	}
+	params.key = key;
+	ret = query_asymmetric_key(&params, &info);
+	if (ret || !info.max_sig_size || info.max_sig_size > cap) {
+		seq_printf(m, "# rsa_verify: key query: %d, %u bytes\n", ret,
+			   ret ? 0 : info.max_sig_size);
+		goto out;
+	}
+	pks.s = sig;
+	pks.s_size = info.max_sig_size;
+	/*
+	 * Most such values decode to a block without its leading zero byte,
+	 * which 6.1's pkcs1pad refuses with -EINVAL, as it refuses a bad
+	 * length before the RSA operation. Only a value that decodes with
+	 * it gets -EBADMSG (or -EKEYREJECTED): an error that only the
+	 * checks after the RSA operation give. About 1 in 256 does.
+	 */
+	for (tries = 0; tries < PRIM_RSA_TRIES; tries++) {
+		m2mkx_random(sig, info.max_sig_size);
+		sig[0] = 0;
+		ret = verify_signature(key, &pks);
+		if (ret == -EBADMSG || ret == -EKEYREJECTED)
+			break;
+		cond_resched();
+	}
+	if (tries == PRIM_RSA_TRIES) {
+		seq_printf(m, "# rsa_verify: no post-RSA refusal in %u tries (last %d)\n",
+			   tries, ret);
+		goto out;
+	}
+	len = info.max_sig_size;
+out:
+	key_put(key);
+	return len;
+}
+
+/* ns per m2mkx_trust_verify() with T's key, or 0; under rsa_lock. */
+static u64 rsa_verify_ns(struct seq_file *m)
+{
+	static const u8 digest[M2MKX_SHA256_LEN];
+	u8 *sig;
+	size_t len;
+	u64 start, ns = 0;
+	unsigned int j;
+	int ret;
+
+	if (!rsa_trust.keyring) {
+		seq_puts(m, "# rsa_verify: not timed (write \"SERIAL KEYID\" to rsa_key)\n");
+		return 0;
+	}
+	sig = kmalloc(M2MKX_ROOT_SIG_MAX_LEN, GFP_KERNEL);
+	if (!sig)
+		return 0;
+	len = rsa_bogus_sig(m, sig, M2MKX_ROOT_SIG_MAX_LEN);
+	if (!len)
+		goto out;
+	start = ktime_get_ns();
+	for (j = 0; j < PRIM_RSA_ITERS; j++) {
+		ret = m2mkx_trust_verify(&rsa_trust, rsa_key_id, digest, sig,
+					 len);
+		if (ret != -M2MKX_EROOTSIG) {
+			seq_printf(m, "# rsa_verify failed: %d\n", ret);
+			goto out;
+		}
+		cond_resched();
+	}
+	ns = (ktime_get_ns() - start) / PRIM_RSA_ITERS;
+	seq_printf(m, "# rsa_verify: %zu-byte modulus, m2mkx_trust_verify() on a non-signature\n",
+		   len);
+out:
+	kfree(sig);
+	return ns;
+}
+
 static int primitives_show(struct seq_file *m, void *v)
 {
 	struct prim_buf *b;
@@ -187,22 +318,64 @@ static int primitives_show(struct seq_file *m, void *v)
 		}
 		seq_printf(m, "%s %llu\n", prims[i].name, ns / prims[i].iters);
 	}
-	seq_puts(m, "# rsa_verify: not timed here (needs T's key in a keyring)\n");
-	seq_puts(m, "rsa_verify 0\n");
+	mutex_lock(&rsa_lock);
+	seq_printf(m, "rsa_verify %llu\n", rsa_verify_ns(m));
+	mutex_unlock(&rsa_lock);
 out:
 	kfree_sensitive(b);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(primitives);
 
+/*
+ * rsa_key: "SERIAL KEYID\n". The keyring is looked up as the writer sees
+ * it, as netlink does for TrustKeyring.
+ */
+static ssize_t rsa_key_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	char buf[16 + 2 * M2MKX_TKEY_ID_LEN + 2];
+	u8 id[M2MKX_TKEY_ID_LEN];
+	char *hex;
+	int serial, ret;
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = 0;
+	hex = strchr(buf, ' ');
+	if (!hex)
+		return -EINVAL;
+	*hex++ = 0;
+	if (kstrtoint(buf, 10, &serial) || strlen(strim(hex)) != 2 * sizeof(id) ||
+	    hex2bin(id, hex, sizeof(id)))
+		return -EINVAL;
+	mutex_lock(&rsa_lock);
+	ret = m2mkx_trust_set_keyring(&rsa_trust, serial);
+	if (!ret)
+		memcpy(rsa_key_id, id, sizeof(id));
+	mutex_unlock(&rsa_lock);
+	return ret ?: count;
+}
+
+static const struct file_operations rsa_key_fops = {
+	.owner = THIS_MODULE,
+	.write = rsa_key_write,
+	.llseek = noop_llseek,
+};
+
 void m2mkx_debugfs_init(void)
 {
 	m2mkx_debugfs_dir = debugfs_create_dir("m2mkx", NULL);
 	debugfs_create_file("primitives", 0400, m2mkx_debugfs_dir, NULL,
 			    &primitives_fops);
+	debugfs_create_file("rsa_key", 0200, m2mkx_debugfs_dir, NULL,
+			    &rsa_key_fops);
 }
 
 void m2mkx_debugfs_exit(void)
 {
 	debugfs_remove_recursive(m2mkx_debugfs_dir);
+	m2mkx_trust_put(&rsa_trust);
 }

@@ -17,7 +17,9 @@
 #   bench kernel.n<N>.busy_ns / .completed     the module's B
 #   bench user.n<N>.busy_ns / .completed       the agent's B
 #   bench prim.<name> <ns per op>              /sys/kernel/debug/m2mkx/
-#                                              primitives, when there
+#                                              primitives, when there;
+#                                              rsa_verify with T's key,
+#                                              written to rsa_key first
 # Timings under TCG mean something only as ratios within one run.
 . "${E2E:-/e2e}/lib.sh"
 # shellcheck disable=SC2034 # read by topology.sh
@@ -260,6 +262,17 @@ done
 
 # --- the module's primitives ---------------------------------------------
 prim=/sys/kernel/debug/m2mkx/primitives
+# T's key for rsa_verify: the keyring B used and the subjectKeyIdentifier
+# its certificate is filed under (the X.509 parser's description ends
+# with it in hex, "CN: SKID").
+tkey=$(keyctl rlist "$ring" 2>/dev/null | awk '{ print $1 }')
+tkid=$(keyctl rdescribe "${tkey:-0}" 2>/dev/null | sed -n 's/.*: \([0-9a-f]*\)$/\1/p')
+if [ -n "$tkid" ] && [ -w /sys/kernel/debug/m2mkx/rsa_key ]; then
+	echo "$ring $tkid" > /sys/kernel/debug/m2mkx/rsa_key ||
+		echo "# rsa_key refused $ring $tkid"
+else
+	echo "# no T key for rsa_verify (ring $ring, key ${tkey:-none})"
+fi
 if [ -r "$prim" ]; then
 	awk 'NF == 2 && $2 ~ /^[0-9]+$/ { print "bench prim." $1, $2 }
 		NF != 2 || $2 !~ /^[0-9]+$/ { print "# " $0 }' "$prim"
