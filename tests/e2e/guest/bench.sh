@@ -25,6 +25,9 @@
 # shellcheck disable=SC2034 # read by topology.sh
 TOPO_NODES="a p1 p2 p3 p4 p5 p6 p7 p8 b t"
 . "$E2E/topology.sh"
+. "$E2E/agents.sh"
+# The bench runs more processes per figure: give each 30 s to start.
+AWAIT_TICKS=600
 
 NS="3 5 8"
 H=${bench_h:-20}
@@ -47,54 +50,6 @@ t_id=02000000000000f0
 T=$(topo_addr t)
 B=$(topo_addr b)
 PROXIES="1 2 3 4 5 6 7 8"
-
-p_id() {
-	echo "020000000000001$1"
-}
-
-start() {
-	_name=$1 _node=$2
-	shift 2
-	ip netns exec "$_node" "$@" > "$_name.out" 2> "$_name.err" &
-	eval "pid_$_name=$!"
-}
-
-pid_of() {
-	eval "echo \${pid_$1:-}"
-}
-
-await() {
-	for _n in "$@"; do
-		_i=0
-		until grep -q '^listening ' "$_n.out" 2>/dev/null; do
-			if ! kill -0 "$(pid_of "$_n")" 2>/dev/null; then
-				grep -q '^listening ' "$_n.out" && continue
-				echo "$_n exited: $(tail -n 3 "$_n.err")"
-				return 1
-			fi
-			_i=$((_i + 1))
-			if [ $_i -gt 600 ]; then
-				echo "$_n said nothing for 30 s"
-				return 1
-			fi
-			sleep 0.05
-		done
-	done
-}
-
-stop() {
-	stop_bad=
-	for _n in "$@"; do
-		kill -TERM "$(pid_of "$_n")" 2>/dev/null
-	done
-	for _n in "$@"; do
-		wait "$(pid_of "$_n")" 2>/dev/null
-		_rc=$?
-		[ $_rc = 0 ] || stop_bad="$stop_bad $_n:$_rc"
-		eval "pid_$_n="
-	done
-	stop_bad=${stop_bad# }
-}
 
 # write_b kernel|user: b.conf.
 write_b() {

@@ -33,6 +33,7 @@
 # in this test's directory (/tmp/t_handshake.sh.d in the guest).
 . "${E2E:-/e2e}/lib.sh"
 . "$E2E/topology.sh"
+. "$E2E/agents.sh"
 
 NTESTS=59
 plan $NTESTS
@@ -56,62 +57,6 @@ B=$(topo_addr b)
 MITM=$B:7520
 
 # --- helpers -------------------------------------------------------------
-
-p_id() {
-	echo "020000000000001$1"
-}
-
-# start NAME NODE CMD...: CMD in NODE's namespace, in the background,
-# its output in NAME.out and NAME.err, its pid in pid_NAME (ip netns
-# exec execs CMD itself, so the pid is CMD's).
-start() {
-	_name=$1 _node=$2
-	shift 2
-	ip netns exec "$_node" "$@" > "$_name.out" 2> "$_name.err" &
-	eval "pid_$_name=$!"
-}
-
-pid_of() {
-	eval "echo \${pid_$1:-}"
-}
-
-# await NAME...: 0 once each printed its "listening" line; else prints
-# why not (it exited, or said nothing for 15 s) and returns 1.
-await() {
-	for _n in "$@"; do
-		_i=0
-		until grep -q '^listening ' "$_n.out" 2>/dev/null; do
-			if ! kill -0 "$(pid_of "$_n")" 2>/dev/null; then
-				grep -q '^listening ' "$_n.out" && continue
-				echo "$_n exited: $(tail -n 3 "$_n.err")"
-				return 1
-			fi
-			_i=$((_i + 1))
-			if [ $_i -gt 300 ]; then
-				echo "$_n said nothing for 15 s:" \
-					"$(tail -n 3 "$_n.err")"
-				return 1
-			fi
-			sleep 0.05
-		done
-	done
-}
-
-# stop NAME...: SIGTERM to each, then waits for each. stop_bad lists
-# "name:status" of those that did not exit 0, empty when all did.
-stop() {
-	stop_bad=
-	for _n in "$@"; do
-		kill -TERM "$(pid_of "$_n")" 2>/dev/null
-	done
-	for _n in "$@"; do
-		wait "$(pid_of "$_n")" 2>/dev/null
-		_rc=$?
-		[ $_rc = 0 ] || stop_bad="$stop_bad $_n:$_rc"
-		eval "pid_$_n="
-	done
-	stop_bad=${stop_bad# }
-}
 
 # write_proxy I kernel|user [FAULT]: pI.conf; mode_pI says which.
 write_proxy() {
