@@ -60,8 +60,11 @@ SAN_PROGRAMS := $(subst $(OPT),$(SAN),$(PROGRAMS))
 .PHONY: all check test deps bench demo vectors clean install
 all: $(PROGRAMS)
 
-# Every test suite; the README's test command and what CI runs.
-test: check
+# Every test suite in one TAP run ending with one "N passed, N failed":
+# the README's test command and what CI runs.
+test: deps
+	@scripts/install-deps-vm
+	@$(MAKE) --no-print-directory test-run
 
 deps:
 	@scripts/install-deps
@@ -109,10 +112,16 @@ $(TEST_TOOLS): $(SAN)/tests/%: $(SAN)/tests/userspace/%.o \
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
-.PHONY: check-run
+CHECK_RUN_ENV := M2MKX_BIN=$(abspath $(SAN)) M2MKX_TESTS=$(abspath $(SAN)/tests)
+CHECK_SCRIPTS := $(sort $(wildcard tests/userspace/t_*.sh))
+E2E_SCRIPTS := $(sort $(wildcard tests/e2e/t_*.sh))
+
+.PHONY: check-run test-run
 check-run: $(TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS)
-	@M2MKX_BIN=$(abspath $(SAN)) M2MKX_TESTS=$(abspath $(SAN)/tests) \
-		tests/run-tap $(TESTS) $(sort $(wildcard tests/userspace/t_*.sh))
+	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(CHECK_SCRIPTS)
+
+test-run: $(TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS) vm-module
+	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(CHECK_SCRIPTS) $(E2E_SCRIPTS)
 
 # The bench runs whole handshakes in the tests' in-process world, which
 # seeds the test DRBG: it links drbg.c and world.c instead of the OpenSSL
@@ -184,17 +193,18 @@ lint:
 # make e2e: m2mkx.ko and the programs in a QEMU guest (TCG) running Debian's
 # stock kernel, through prove (tests/e2e/; QEMU, busybox and the rest from
 # scripts/install-deps-vm). The module is built for the guest's release.
-.PHONY: e2e e2e-run
+.PHONY: e2e e2e-run vm-module
 e2e: deps
 	@scripts/install-deps-vm
 	@$(MAKE) --no-print-directory e2e-run
 
-e2e-run: $(PROGRAMS) $(TEST_TOOLS)
-ifneq ($(wildcard kernel/m2mkx/*.c),)
+e2e-run: vm-module
+	@tests/run-tap $(E2E_SCRIPTS)
+
+# What the guest runs: the programs, and the module built for its kernel.
+vm-module: $(PROGRAMS) $(TEST_TOOLS)
 	@KVER=$$(tests/e2e/vm-kernel --release) && \
 		$(MAKE) --no-print-directory module KVER=$$KVER KDIR=
-endif
-	@tests/run-tap tests/e2e/t_*.sh
 
 # make bench-vm: tests/e2e/guest/bench.sh in the e2e VM, B's handshakes
 # per second of its busy time on the module's data path and on the
@@ -205,7 +215,5 @@ bench-vm: deps
 	@scripts/install-deps-vm
 	@$(MAKE) --no-print-directory bench-vm-run
 
-bench-vm-run: $(PROGRAMS) $(TEST_TOOLS)
-	@KVER=$$(tests/e2e/vm-kernel --release) && \
-		$(MAKE) --no-print-directory module KVER=$$KVER KDIR=
+bench-vm-run: vm-module
 	@scripts/bench-vm $(BUILD)/bench.jsonl

@@ -52,8 +52,9 @@ struct agent_role {
 	/* Dropped datagrams by reason, M2MKX_E* indexed. */
 	unsigned long drops[M2MKX_ERR_COUNT];
 	/*
-	 * Time spent handling this role's datagrams and timers, and the
-	 * handshakes it completed: its capacity is completed / busy.
+	 * Time spent handling this role's datagrams and timers, its sends
+	 * (sink.tx_ns) excepted, and the handshakes it completed: its
+	 * capacity is completed / busy.
 	 */
 	u64 busy_ns;
 	unsigned long completed;

@@ -70,6 +70,8 @@ void agent_print_counters(const struct agent *ag)
 		       (unsigned long long)ag->roles[i]->busy_ns);
 		printf("stat %s completed %lu\n", ag->roles[i]->ops->name,
 		       ag->roles[i]->completed);
+		printf("stat %s tx_ns %llu\n", ag->roles[i]->ops->name,
+		       (unsigned long long)ag->roles[i]->sink.tx_ns);
 	}
 	print_drops("agent", ag->drops);
 	printf("counter agent send_failed %lu\n", ag->sock.tx_errors);
@@ -98,7 +100,7 @@ static void dispatch(struct agent *ag, const u8 *buf, size_t len,
 {
 	int type = m2mkx_msg_peek(buf, len);
 	struct agent_role *r;
-	u64 start;
+	u64 start, tx_ns;
 	int ret;
 
 	if (type < 0) {
@@ -111,9 +113,10 @@ static void dispatch(struct agent *ag, const u8 *buf, size_t len,
 		count_drop(ag, NULL, type, -M2MKX_ENOTFORUS, from);
 		return;
 	}
+	tx_ns = r->sink.tx_ns;
 	start = clock_mono_ns();
 	ret = r->ops->rx(r, type, buf, len, from, now);
-	r->busy_ns += clock_mono_ns() - start;
+	r->busy_ns += clock_mono_ns() - start - (r->sink.tx_ns - tx_ns);
 	if (ret)
 		count_drop(ag, r, type, ret, from);
 }
@@ -155,10 +158,10 @@ static void run_timers(struct agent *ag, u64 now)
 
 	for (i = 0; i < ag->nroles; i++) {
 		struct agent_role *r = ag->roles[i];
-		u64 start = clock_mono_ns();
+		u64 tx_ns = r->sink.tx_ns, start = clock_mono_ns();
 
 		r->ops->timers(r, now);
-		r->busy_ns += clock_mono_ns() - start;
+		r->busy_ns += clock_mono_ns() - start - (r->sink.tx_ns - tx_ns);
 	}
 }
 

@@ -130,6 +130,10 @@ static int instance_reply(u8 cmd, struct nlattr **tb, void *arg)
 		ki->server_completed =
 			nla_get_u64(tb[M2MKX_A_SERVER_COMPLETED]);
 	}
+	if (attr_is(tb[M2MKX_A_SERVER_TX_NS], 8)) {
+		ki->has |= KI_SERVER_TX;
+		ki->server_tx_ns = nla_get_u64(tb[M2MKX_A_SERVER_TX_NS]);
+	}
 	return 0;
 }
 

@@ -37,6 +37,7 @@ enum kernel_instance_field {
 	KI_MIN_THRESHOLD = 1 << 8,
 	KI_POLICY = 1 << 9,
 	KI_SERVER_STATS = 1 << 10,	/* GET only */
+	KI_SERVER_TX = 1 << 11,		/* GET only */
 };
 
 struct kernel_instance {
@@ -53,6 +54,7 @@ struct kernel_instance {
 	u32 policy;			/* enum m2mkx_policy bits */
 	u64 server_busy_ns;		/* the worker's time on the server role */
 	u64 server_completed;		/* server handshakes completed */
+	u64 server_tx_ns;		/* the server role's time sending */
 };
 
 /*

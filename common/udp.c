@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/endpoint.h"
 #include "common/log.h"
 #include "common/udp.h"
@@ -99,6 +100,8 @@ static void sink_tx_commit(struct m2mkx_sink *sink, u8 *buf, bool send)
 	char ep[ENDPOINT_STR_LEN];
 	struct sockaddr_storage ss;
 	socklen_t len;
+	u64 start;
+	ssize_t n;
 
 	if (buf != s->tx_buf || !s->tx_busy)
 		return;
@@ -107,9 +110,13 @@ static void sink_tx_commit(struct m2mkx_sink *sink, u8 *buf, bool send)
 		return;
 	if (endpoint_to_sockaddr(&s->tx_to, s->family, &ss, &len)) {
 		errno = EAFNOSUPPORT;
-	} else if (sendto(s->fd, s->tx_buf, s->tx_len, 0,
-			  (struct sockaddr *)&ss, len) == (ssize_t)s->tx_len) {
-		return;
+	} else {
+		start = clock_mono_ns();
+		n = sendto(s->fd, s->tx_buf, s->tx_len, 0,
+			   (struct sockaddr *)&ss, len);
+		us->tx_ns += clock_mono_ns() - start;
+		if (n == (ssize_t)s->tx_len)
+			return;
 	}
 	/*
 	 * A full socket buffer or an unreachable peer: the datagram is lost
@@ -137,6 +144,7 @@ void udp_sink_init(struct udp_sink *us, struct udp_sock *sock,
 	us->sink.event = sink_event;
 	us->sock = sock;
 	us->event = event;
+	us->tx_ns = 0;
 }
 
 void udp_sink_send(struct udp_sink *us, const struct m2mkx_endpoint *to,

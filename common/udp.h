@@ -55,6 +55,12 @@ struct udp_sink {
 	struct m2mkx_sink sink;
 	struct udp_sock *sock;
 	void (*event)(struct udp_sink *us, const struct m2mkx_event *ev);
+	/*
+	 * Time spent in sendto(): to another namespace of the same host the
+	 * receiver's processing runs in it, so a role's own work is told
+	 * apart from its sends (as the module's M2MKX_A_SERVER_TX_NS does).
+	 */
+	u64 tx_ns;
 };
 
 void udp_sink_init(struct udp_sink *us, struct udp_sock *sock,

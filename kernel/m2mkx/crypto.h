@@ -35,6 +35,28 @@ int m2mkx_crypto_init(void);
 void m2mkx_crypto_exit(void);
 
 /*
+ * How many times the backend ran each primitive since the module loaded,
+ * for make bench-vm (debugfs "calls"): weighed by each primitive's cost
+ * (debugfs "primitives"), they tell the server's crypto from the rest of
+ * its work. SHA-256 counts messages and compression blocks, as its cost
+ * depends on both; everything else counts operations.
+ */
+enum m2mkx_crypto_call {
+	M2MKX_CALL_SHA256,
+	M2MKX_CALL_SHA256_BLOCKS,
+	M2MKX_CALL_AES_CCM,
+	M2MKX_CALL_CHACHAPOLY,
+	M2MKX_CALL_X25519,
+	M2MKX_CALL_RSA_VERIFY,
+	M2MKX_CALLS
+};
+
+extern const char *const m2mkx_crypto_call_names[M2MKX_CALLS];
+
+/* Sums the per-CPU counts into @calls. */
+void m2mkx_crypto_calls(u64 calls[M2MKX_CALLS]);
+
+/*
  * Makes @t hold the keyring with serial @serial, dropping the one it held.
  * Call it in the context of the task that asked (a generic netlink
  * handler): the serial is looked up as that task sees it, so the special

@@ -18,6 +18,7 @@
 #include "counters.h"
 #include "crypto.h"
 #include "peers.h"
+#include "runtime.h"
 #include "send.h"
 #include "session.h"
 #include "socket.h"
@@ -69,8 +70,14 @@ struct m2mkx_net {
 	struct work_struct rx_work;
 
 	struct m2mkx_counters counters;
-	/* The server role's busy time and completed handshakes; @lock. */
+	/*
+	 * The server role's busy time, its time sending (see
+	 * M2MKX_A_SERVER_TX_NS) and its completed handshakes, and the clock
+	 * that times the work item running it; @lock.
+	 */
+	struct m2mkx_runtime server_clock;
 	u64 server_busy_ns;
+	u64 server_tx_ns;
 	u64 server_completed;
 };
 

@@ -141,6 +141,8 @@ static int m2mkx_nl_get_instance(struct sk_buff *skb, struct genl_info *info)
 			      mn->server_busy_ns, M2MKX_A_PAD) ||
 	    nla_put_u64_64bit(msg, M2MKX_A_SERVER_COMPLETED,
 			      mn->server_completed, M2MKX_A_PAD) ||
+	    nla_put_u64_64bit(msg, M2MKX_A_SERVER_TX_NS,
+			      mn->server_tx_ns, M2MKX_A_PAD) ||
 	    (mn->have_id &&
 	     nla_put(msg, M2MKX_A_NODE_ID, M2MKX_NODE_ID_LEN,
 		     mn->server.id)) ||

@@ -334,10 +334,12 @@ static void receive_one(struct m2mkx_net *mn, struct sk_buff *skb)
 		role = M2MKX_CTR_DISPATCH;
 		ret = -M2MKX_ENOTFORUS;
 	} else if (role == M2MKX_CTR_SERVER) {
-		u64 start = ktime_get_ns();
+		u64 tx_ns = mn->server_tx_ns;
 
+		m2mkx_runtime_start(&mn->server_clock);
 		ret = server_rx(mn, cb->type, skb->data, skb->len, &cb->from);
-		mn->server_busy_ns += ktime_get_ns() - start;
+		mn->server_busy_ns += m2mkx_runtime_stop(&mn->server_clock) -
+				      (mn->server_tx_ns - tx_ns);
 	} else {
 		ret = proxy_rx(mn, cb->type, skb->data, skb->len, &cb->from);
 	}

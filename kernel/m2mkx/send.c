@@ -6,7 +6,8 @@
  * releases it. Each datagram gets its own buffer, headed by where it goes,
  * so that nothing assumes the core has one datagram in flight at a time.
  * The largest, a SIGNED_SHARE with a Lamport signature, is 17 KB, hence
- * kvmalloc(). All of it runs in process context under the instance mutex.
+ * kvmalloc(). All of it runs in process context under the instance mutex,
+ * which also guards the server's send time.
  */
 #include <linux/mm.h>
 #include <linux/net.h>
@@ -55,7 +56,14 @@ static void m2mkx_tx_commit(struct m2mkx_sink *sink, u8 *buf, bool send)
 	int ret;
 
 	if (send) {
+		struct m2mkx_runtime *clock = &tx->mn->server_clock;
+		bool timed = tx->role == M2MKX_CTR_SERVER && clock->running;
+		u64 start = timed ? m2mkx_runtime_read(clock) : 0;
+
 		ret = m2mkx_socket_send(tx->mn, &tb->to, tb->data, tb->len);
+		if (timed)
+			tx->mn->server_tx_ns += m2mkx_runtime_read(clock) -
+						start;
 		if (ret) {
 			m2mkx_count(&tx->mn->counters, tx->role,
 				    M2MKX_PATH_SEND_FAILED);

@@ -18,7 +18,6 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/timekeeping.h>
 
 #include "instance.h"
 #include "session.h"
@@ -304,14 +303,16 @@ static void timer_worker(struct work_struct *work)
 	struct m2mkx_net *mn = container_of(to_delayed_work(work),
 					    struct m2mkx_net,
 					    sessions.timer_work);
-	u64 now, next, start;
+	u64 now, next, tx_ns;
 
 	mutex_lock(&mn->lock);
 	now = m2mkx_now_ms();
 	mn->sessions.timer_due = M2MKX_NO_DEADLINE;
-	start = ktime_get_ns();
+	tx_ns = mn->server_tx_ns;
+	m2mkx_runtime_start(&mn->server_clock);
 	next = server_timers(mn, now);
-	mn->server_busy_ns += ktime_get_ns() - start;
+	mn->server_busy_ns += m2mkx_runtime_stop(&mn->server_clock) -
+			      (mn->server_tx_ns - tx_ns);
 	next = min(next, proxy_timers(mn, now));
 	m2mkx_sessions_arm(mn, next);
 	mutex_unlock(&mn->lock);

@@ -230,6 +230,9 @@ static void human_instance(const struct kernel_instance *ki)
 		printf("  %-17s%llu\n", "server done:",
 		       (unsigned long long)ki->server_completed);
 	}
+	if (ki->has & KI_SERVER_TX)
+		printf("  %-17s%llu\n", "server tx ns:",
+		       (unsigned long long)ki->server_tx_ns);
 }
 
 static void json_instance(const struct kernel_instance *ki)
@@ -279,6 +282,10 @@ static void json_instance(const struct kernel_instance *ki)
 		printf("%llu", (unsigned long long)ki->server_busy_ns);
 		json_key("server_completed", &first);
 		printf("%llu", (unsigned long long)ki->server_completed);
+	}
+	if (ki->has & KI_SERVER_TX) {
+		json_key("server_tx_ns", &first);
+		printf("%llu", (unsigned long long)ki->server_tx_ns);
 	}
 	putchar('}');
 }

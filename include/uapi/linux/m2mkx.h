@@ -101,10 +101,14 @@ enum m2mkx_attr {
 	/*
 	 * Read only: the time the worker spent on the server role (its
 	 * datagrams and timers), and the server handshakes it completed,
-	 * since the instance was created.
+	 * since the instance was created. The busy time leaves out sending,
+	 * which M2MKX_A_SERVER_TX_NS counts: a datagram to another namespace
+	 * of the same host is received in the sender's context, so the
+	 * send's time depends on the receiver as much as on the server.
 	 */
 	M2MKX_A_SERVER_BUSY_NS,		/* u64, nanoseconds */
 	M2MKX_A_SERVER_COMPLETED,	/* u64 */
+	M2MKX_A_SERVER_TX_NS,		/* u64, nanoseconds */
 
 	__M2MKX_A_MAX
 };

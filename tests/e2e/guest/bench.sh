@@ -3,23 +3,33 @@
 #
 # The server's capacity in the VM, kernel data path against userspace
 # (make bench-vm, through tests/e2e/run bench.sh; not a t_*.sh, so make e2e
-# does not run it). For n in 3 5 8 (k = n/2 + 1, m = 2): B and P1..Pn in
-# the module (configured by their agents, DataPath = kernel), then B and
-# P1..Pn as userspace agents; T an agent and A m2mkx-client as always.
+# does not run it). For n in 3 5 8 (k = n/2 + 1, m = 2): B in the module
+# (configured by its agent, DataPath = kernel), then B as a userspace
+# agent; P1..P8 and T userspace agents and A m2mkx-client throughout, so
+# that only B changes between the two, and the module's crypto runs for B
+# alone: its call counts (/sys/kernel/debug/m2mkx/calls) before and after
+# are what B's handshakes asked of it.
 # After one handshake to warm up, A runs H one after the other (bench_h=
 # on the kernel command line, default 20): what counts is B's own
 # processing time, not the wall time, so the runs need not overlap.
-# Before and after, B's busy time and completed handshakes: the module's
-# from m2mctl show instance, the agent's from its SIGUSR1 "stat server"
-# lines. B and P1..P8 run throughout; A uses P1..Pn.
+# Before and after, B's busy time, send time and completed handshakes: the
+# module's from m2mctl show instance, the agent's from its SIGUSR1 "stat
+# server" lines. A uses P1..Pn.
 #
 # Besides TAP, lines "bench KEY VALUE" for scripts/bench-vm:
-#   bench kernel.n<N>.busy_ns / .completed     the module's B
-#   bench user.n<N>.busy_ns / .completed       the agent's B
+#   bench kernel.n<N>.busy_ns / .tx_ns / .completed     the module's B
+#   bench kernel.n<N>.calls.<primitive> <count>         its crypto calls
+#   bench user.n<N>.busy_ns / .tx_ns / .completed       the agent's B
 #   bench prim.<name> <ns per op>              /sys/kernel/debug/m2mkx/
 #                                              primitives, when there;
 #                                              rsa_verify with T's key,
 #                                              written to rsa_key first
+# With two CPUs or more, B gets CPU 0 to itself (the module's unbound
+# workqueues, or the userspace agent) and everything else, the load
+# generators A, T and P1..P8 included, runs on CPU 1. A benchmark keeps
+# its load generator off the CPU it measures anyway, and under TCG more
+# so: every switch between processes flushes the emulated TLB, whose
+# refill would be charged to whichever B ran next.
 # Timings under TCG mean something only as ratios within one run.
 . "${E2E:-/e2e}/lib.sh"
 # shellcheck disable=SC2034 # read by topology.sh
@@ -31,7 +41,7 @@ AWAIT_TICKS=600
 
 NS="3 5 8"
 H=${bench_h:-20}
-NTESTS=10
+NTESTS=11
 plan $NTESTS
 
 if ! have_module m2mkx; then
@@ -41,6 +51,14 @@ if ! have_module m2mkx; then
 		i=$((i + 1))
 	done
 	done_testing
+fi
+
+b_cpu=
+if [ "$(grep -c '^processor' /proc/cpuinfo)" -ge 2 ]; then
+	taskset -p 2 $$ > /dev/null &&
+		echo 1 > /sys/devices/virtual/workqueue/cpumask &&
+		b_cpu="taskset 1"
+	echo "# B on CPU 0: ${b_cpu:-no, it could not be isolated}"
 fi
 
 dir=$(pwd)
@@ -64,12 +82,11 @@ write_b() {
 	} > b.conf
 }
 
-# write_proxy I kernel|user
+# write_proxy I: a userspace proxy.
 write_proxy() {
 	{
 		printf '[Node]\nId = %s\nListenPort = 7401\nRoles = proxy\n' \
 			"$(p_id "$1")"
-		[ "$2" = kernel ] && printf 'DataPath = kernel\nKernelPort = 7501\n'
 		printf '\n[Proxy]\nIssuerKeyFile = %s/pt%d.key\n' "$dir" "$1"
 		printf 'Issuer = %s:7400\n' "$T"
 		printf '\n[Client]\nId = %s\nKeyFile = %s/ap%d.key\n' \
@@ -82,7 +99,7 @@ write_proxy() {
 # write_a N kernel|user: A with n = N, k = N/2 + 1, m = 2.
 write_a() {
 	_port=7401 _bport=7410
-	[ "$2" = kernel ] && _port=7501 _bport=7510
+	[ "$2" = kernel ] && _bport=7510
 	{
 		printf '[Node]\nId = %s\n\n' "$a_id"
 		printf '[ServerPeer]\nId = %s\nEndpoint = %s:%d\n\n' \
@@ -103,28 +120,39 @@ write_a() {
 	} > a.conf
 }
 
-# mode_up kernel|user: B and P1..P8 that way; await them.
-mode_up() {
-	write_b "$1"
-	start b b m2mkx-agent -f b.conf
+# proxies_up: P1..P8 as userspace agents; await them.
+proxies_up() {
 	for _i in $PROXIES; do
-		write_proxy "$_i" "$1"
+		write_proxy "$_i"
 		start "p$_i" "p$_i" m2mkx-agent -f "$dir/p$_i.conf"
 	done
-	await b p1 p2 p3 p4 p5 p6 p7 p8
+	await p1 p2 p3 p4 p5 p6 p7 p8
 }
 
-mode_down() {
-	stop b p1 p2 p3 p4 p5 p6 p7 p8
+# mode_up kernel|user: B that way; await it.
+mode_up() {
+	write_b "$1"
+	# The kernel's B runs in the module's workers, its agent with the rest.
+	if [ "$1" = user ]; then
+		# shellcheck disable=SC2086 # "taskset 1", or nothing
+		start b b $b_cpu m2mkx-agent -f b.conf
+	else
+		start b b m2mkx-agent -f b.conf
+	fi
+	await b
 }
 
-# B's figures "busy_ns completed", in mode @1.
+# The module's crypto call counts, "name count" lines.
+calls=/sys/kernel/debug/m2mkx/calls
+
+# B's figures "busy_ns tx_ns completed", in mode @1.
 b_stats() {
 	if [ "$1" = kernel ]; then
 		ip netns exec b m2mctl show instance | awk '
 			/server busy ns:/ { b = $4 }
+			/server tx ns:/ { t = $4 }
 			/server done:/ { c = $3 }
-			END { print b + 0, c + 0 }'
+			END { print b + 0, t + 0, c + 0 }'
 		return
 	fi
 	_before=$(grep -c '^counter agent send_failed ' b.out)
@@ -136,8 +164,9 @@ b_stats() {
 		_i=$((_i + 1))
 	done
 	awk '$1 == "stat" && $2 == "server" && $3 == "busy_ns" { b = $4 }
+		$1 == "stat" && $2 == "server" && $3 == "tx_ns" { t = $4 }
 		$1 == "stat" && $2 == "server" && $3 == "completed" { c = $4 }
-		END { print b + 0, c + 0 }' b.out
+		END { print b + 0, t + 0, c + 0 }' b.out
 }
 
 # runs MODE N: H handshakes; prints the bench lines; sets fails.
@@ -147,9 +176,10 @@ runs() {
 	# faults and caches, more so in userspace.
 	ip netns exec a m2mkx-client --timeout 30 a.conf > "a.$1.$2.warm.out" 2>&1
 	sleep 1
-	# shellcheck disable=SC2046 # two words on purpose
+	# shellcheck disable=SC2046 # three words on purpose
 	set -- "$1" "$2" $(b_stats "$1")
-	_mode=$1 _n=$2 _b0=$3 _c0=$4
+	_mode=$1 _n=$2 _b0=$3 _t0=$4 _c0=$5
+	[ -r "$calls" ] && cp "$calls" calls.before
 	fails=0
 	_j=0
 	while [ $_j -lt "$H" ]; do
@@ -159,12 +189,18 @@ runs() {
 	done
 	# The shares that arrive after A is done: B still works on them.
 	sleep 2
-	# shellcheck disable=SC2046 # two words on purpose
+	# shellcheck disable=SC2046 # three words on purpose
 	set -- $(b_stats "$_mode")
 	echo "bench $_mode.n$_n.busy_ns $(($1 - _b0))"
-	echo "bench $_mode.n$_n.completed $(($2 - _c0))"
+	echo "bench $_mode.n$_n.tx_ns $(($2 - _t0))"
+	echo "bench $_mode.n$_n.completed $(($3 - _c0))"
 	echo "# $_mode n=$_n: $H runs, $fails failed, B busy $(($1 - _b0)) ns" \
-		"for $(($2 - _c0)) handshakes"
+		"and sending $(($2 - _t0)) ns for $(($3 - _c0)) handshakes"
+	if [ "$_mode" = kernel ] && [ -r calls.before ]; then
+		awk -v p="bench $_mode.n$_n.calls." '
+			NR == FNR { before[$1] = $2; next }
+			{ print p $1, $2 - before[$1] }' calls.before "$calls"
+	fi
 }
 
 # --- set-up --------------------------------------------------------------
@@ -203,17 +239,21 @@ start t t m2mkx-agent -f t.conf
 await t > t.why 2>&1 || cat t.why
 
 # --- the two data paths --------------------------------------------------
+# Not in $(...): proxies_up and mode_up set the agents' pids.
+proxies_up > up.out 2>&1
+why=$(cat up.out)
+is "${why:-up}" up "P1..P8 start"
 for mode in kernel user; do
-	# Not in $(...): mode_up sets the agents' pids.
 	mode_up $mode > up.out 2>&1
 	why=$(cat up.out)
-	is "${why:-up}" up "$mode: B and P1..P8 start"
+	is "${why:-up}" up "$mode: B starts"
 	for n in $NS; do
 		runs $mode "$n"
 		is "$fails" 0 "$mode n=$n: $H handshakes complete"
 	done
-	mode_down
+	stop b
 done
+stop p1 p2 p3 p4 p5 p6 p7 p8
 
 # --- the module's primitives ---------------------------------------------
 prim=/sys/kernel/debug/m2mkx/primitives
