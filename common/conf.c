@@ -298,6 +298,10 @@ static int set_roles(struct parser *p, const struct key_def *k,
 		if (!end)
 			break;
 		s = end + 1;
+		/* "server," is a list missing its last role, not a list. */
+		if (!*s)
+			return invalid(p, k, value,
+				       "a list of distinct roles among server, proxy, issuer");
 	}
 	if (!p->c->roles)
 		return invalid(p, k, value, "server, proxy and/or issuer");
@@ -437,6 +441,25 @@ static int set_signing_key_file(struct parser *p, const struct key_def *k,
 {
 	(void)k;
 	return file_ref(p, value, &p->c->signing_key);
+}
+
+static int set_state_file(struct parser *p, const struct key_def *k,
+			  const char *value)
+{
+	(void)k;
+	return file_ref(p, value, &p->c->state_file);
+}
+
+static int set_issuer_fault(struct parser *p, const struct key_def *k,
+			    const char *value)
+{
+	if (!strcmp(value, "none"))
+		p->c->issuer_fault = CONF_ISSUER_FAULT_NONE;
+	else if (!strcmp(value, "crash-after-record"))
+		p->c->issuer_fault = CONF_ISSUER_FAULT_CRASH_AFTER_RECORD;
+	else
+		return invalid(p, k, value, "none or crash-after-record");
+	return 0;
 }
 
 static int set_max_lifetime(struct parser *p, const struct key_def *k,
@@ -608,6 +631,8 @@ static const struct key_def proxy_keys[] = {
 static const struct key_def issuer_keys[] = {
 	{ "SigningKeyFile", PROG_AGENT, 0, false, set_signing_key_file },
 	{ "MaxLifetime", PROG_AGENT, 1, false, set_max_lifetime },
+	{ "StateFile", PROG_AGENT, 2, false, set_state_file },
+	{ "Fault", PROG_AGENT, 3, false, set_issuer_fault },
 	{ NULL, 0, 0, false, NULL }
 };
 
@@ -932,6 +957,13 @@ static int validate_agent(struct parser *p)
 		if (need_section(p, SEC_SERVER, "Roles has server") ||
 		    need_key(p, SEC_SERVER, 0))
 			return -1;
+		/* No request could meet both bounds: a mistake, not policy. */
+		if (c->min_threshold > c->max_proxies)
+			return perr_at(p, p->key_line[SEC_SERVER][5] ?
+				       p->key_line[SEC_SERVER][5] :
+				       p->key_line[SEC_SERVER][2],
+				       "MinThreshold %u is above MaxProxies %u in [Server]",
+				       c->min_threshold, c->max_proxies);
 		/* The module may take T's keys from a keyring as it is. */
 		if (!(c->datapath == CONF_DATAPATH_KERNEL &&
 		      c->trust_keyring) && need_key(p, SEC_SERVER, 1))
@@ -1074,6 +1106,7 @@ void conf_free(struct conf *c)
 	for (i = 0; i < c->trust_count; i++)
 		free(c->trust[i].path);
 	free(c->signing_key.path);
+	free(c->state_file.path);
 	free(c->trust_keyring);
 	m2mkx_wipe(c, sizeof(*c));
 }

@@ -59,6 +59,13 @@ enum conf_datapath {
 	CONF_DATAPATH_KERNEL,
 };
 
+/* Test faults of T ([Issuer] Fault =), for the restart tests only. */
+enum conf_issuer_fault {
+	CONF_ISSUER_FAULT_NONE = 0,
+	/* Die by SIGKILL once the record is written, before sending. */
+	CONF_ISSUER_FAULT_CRASH_AFTER_RECORD,
+};
+
 /* A file a role opens itself (certificates, T's key), with its line. */
 struct conf_file {
 	char *path;
@@ -113,6 +120,9 @@ struct conf {
 	/* [Issuer] */
 	struct conf_file signing_key;
 	unsigned int max_lifetime;
+	/* T's record of what it issued; path NULL: the default one. */
+	struct conf_file state_file;
+	enum conf_issuer_fault issuer_fault;
 
 	struct conf_peers clients;
 	struct conf_peers proxy_peers;

@@ -82,7 +82,7 @@ write_configs() {
 		printf '[Node]\nId = %s\nListenAddress = 127.0.0.1\n' "$t_id"
 		printf 'ListenPort = %d\nRoles = issuer\n\n' "$port"
 		printf '[Issuer]\nSigningKeyFile = ../keys/t.key\n'
-		printf 'MaxLifetime = 300\n\n'
+		printf 'MaxLifetime = 300\nStateFile = t.state\n\n'
 		printf '[Client]\nId = %s\nKey = %s\n' "$a_id" "$k_at"
 		for i in 0 1 2 3 4; do
 			printf '\n[ProxyPeer]\nId = %s\nKey = %s\n' \

@@ -23,6 +23,11 @@
  *                 under that key's id (B: unknown_t_key) or, with
  *                 --keep-key-id, under the genuine T's (B:
  *                 bad_root_signature)
+ *   duplicate-material
+ *                 placed between T and a proxy instead (--server is the
+ *                 proxy): every KEY_MATERIAL goes through twice, so the
+ *                 proxy is told to install the same material again
+ *                 (P_i: material_exists, acknowledged as such to T)
  *
  * The copy must be first: B checks T's signature once per session and
  * compares later roots with the one that verified, so a forged root sent
@@ -69,6 +74,7 @@ enum mitm_mode {
 	MODE_FORGE_OTS,
 	MODE_FOREIGN_PATH,
 	MODE_FOREIGN_T,
+	MODE_DUPLICATE_MATERIAL,
 };
 
 static const char *const mode_names[] = {
@@ -76,6 +82,7 @@ static const char *const mode_names[] = {
 	[MODE_FORGE_OTS] = "forge-ots",
 	[MODE_FOREIGN_PATH] = "foreign-path",
 	[MODE_FOREIGN_T] = "foreign-t",
+	[MODE_DUPLICATE_MATERIAL] = "duplicate-material",
 };
 
 /* One sender (A or a proxy) and its socket towards B. */
@@ -104,7 +111,8 @@ struct mitm {
 
 	bool attacked;
 	bool any_address;
-	unsigned long to_server, to_clients, forged, dropped, send_failed;
+	unsigned long to_server, to_clients, forged, duplicated, dropped;
+	unsigned long send_failed;
 	u8 rx[UDP_MAX_DGRAM];
 	u8 copy[UDP_MAX_DGRAM];
 };
@@ -114,7 +122,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: %s --listen ADDR:PORT --server ADDR:PORT --n N --k K\n"
 		"          [--share-mode shamir|dispersal] [--ots TYPE]\n"
-		"          [--mode relay|forge-ots|foreign-path|foreign-t]\n"
+		"          [--mode relay|forge-ots|foreign-path|foreign-t|\n"
+		"                  duplicate-material]\n"
 		"          [--capture FILE] [--capture-out FILE]\n"
 		"          [--key FILE] [--keep-key-id] [--any-address]\n"
 		"\n"
@@ -332,6 +341,13 @@ static void from_client(struct mitm *mm, const u8 *buf, size_t len,
 		signed_share(mm, up, buf, len);
 	send_dgram(mm, &up->sock, &mm->server, buf, len);
 	mm->to_server++;
+	if (mm->mode == MODE_DUPLICATE_MATERIAL &&
+	    m2mkx_msg_peek(buf, len) == M2MKX_MSG_KEY_MATERIAL) {
+		send_dgram(mm, &up->sock, &mm->server, buf, len);
+		mm->duplicated++;
+		printf("event mitm duplicated kind=key_material\n");
+		fflush(stdout);
+	}
 }
 
 /* B's answer on @up's socket goes back to @up's sender. */
@@ -355,6 +371,7 @@ static void print_counters(const struct mitm *mm)
 	printf("counter mitm to_server %lu\n", mm->to_server);
 	printf("counter mitm to_clients %lu\n", mm->to_clients);
 	printf("counter mitm forged %lu\n", mm->forged);
+	printf("counter mitm duplicated %lu\n", mm->duplicated);
 	printf("counter mitm dropped %lu\n", mm->dropped);
 	printf("counter mitm send_failed %lu\n", mm->send_failed);
 	fflush(stdout);

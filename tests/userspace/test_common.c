@@ -274,6 +274,7 @@ static const char agent_ok[] =
 	"Fault = corrupt-share\n"
 	"[Issuer]\n"
 	"SigningKeyFile = t.key\n"
+	"StateFile = state/t.state\n"
 	"[Client]\n"
 	"Id = 02000000000000AA\n"
 	"Key = " K16 "\n"
@@ -329,6 +330,11 @@ static void test_conf_agent(void)
 	tap_ok(!endpoint_is_v4(&c.issuer) && c.issuer.port == 40000 &&
 	       c.fault == CONF_FAULT_CORRUPT_SHARE, "conf: Issuer, Fault");
 	tap_ok(c.max_lifetime == 300, "conf: MaxLifetime defaults to 300");
+	snprintf(want, sizeof(want), "%s/state/t.state", dir);
+	tap_ok(c.state_file.path && !strcmp(c.state_file.path, want) &&
+	       c.state_file.line == 20 &&
+	       c.issuer_fault == CONF_ISSUER_FAULT_NONE,
+	       "conf: StateFile relative to the file; no issuer fault");
 	peer = conf_peer_find(&c.clients, aa);
 	tap_ok(peer && peer->has_key && peer->key[15] == 0x0f,
 	       "conf: [Client] found by an upper-case Id");
@@ -417,6 +423,26 @@ static void test_conf_errors(void)
 	refuse(NODE "Roles = proxy, server, proxy\n", CONF_AGENT,
 	       "test_common: %s:4: invalid Roles 'proxy, server, proxy' in [Node]: expected a list of distinct roles among server, proxy, issuer",
 	       "a role given twice");
+	refuse(NODE "Roles = server,\n", CONF_AGENT,
+	       "test_common: %s:4: invalid Roles 'server,' in [Node]: expected a list of distinct roles among server, proxy, issuer",
+	       "a Roles list with a trailing comma");
+	refuse(NODE "Roles = server,,proxy\n", CONF_AGENT,
+	       "test_common: %s:4: invalid Roles 'server,,proxy' in [Node]: expected a list of distinct roles among server, proxy, issuer",
+	       "a Roles list with an empty role");
+	refuse(NODE "Roles = server\n[Server]\nPrivateKeyFile = b.key\n"
+	       "TrustCertificate = t.pem\nMaxProxies = 4\nMinThreshold = 5\n",
+	       CONF_AGENT,
+	       "test_common: %s:9: MinThreshold 5 is above MaxProxies 4 in [Server]",
+	       "MinThreshold above MaxProxies, named at MinThreshold");
+	refuse(NODE "Roles = server\n[Server]\nPrivateKeyFile = b.key\n"
+	       "TrustCertificate = t.pem\nMaxProxies = 1\n",
+	       CONF_AGENT,
+	       "test_common: %s:8: MinThreshold 2 is above MaxProxies 1 in [Server]",
+	       "MaxProxies below the default MinThreshold, named at MaxProxies");
+	refuse(NODE "Roles = issuer\n[Issuer]\nSigningKeyFile = t\n"
+	       "Fault = crash\n", CONF_AGENT,
+	       "test_common: %s:7: invalid Fault 'crash' in [Issuer]: expected none or crash-after-record",
+	       "an unknown issuer fault");
 	refuse(NODE "Roles = server\n", CONF_AGENT,
 	       "test_common: %s: no [Server] section: Roles has server",
 	       "a role without its section");

@@ -226,8 +226,9 @@ ring=$(keyctl newring m2mkx-bench @u)
 
 {
 	printf '[Node]\nId = %s\nListenPort = 7400\nRoles = issuer\n\n' "$t_id"
-	printf '[Issuer]\nSigningKeyFile = %s/t.key\nMaxLifetime = 300\n\n' \
+	printf '[Issuer]\nSigningKeyFile = %s/t.key\nMaxLifetime = 300\n' \
 		"$dir"
+	printf 'StateFile = %s/t.state\n\n' "$dir"
 	printf '[Client]\nId = %s\nKeyFile = %s/at.key\n' "$a_id" "$dir"
 	for i in $PROXIES; do
 		printf '\n[ProxyPeer]\nId = %s\nKeyFile = %s/pt%d.key\n' \
