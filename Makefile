@@ -39,7 +39,8 @@ M2MCTL_SRCS := $(sort $(wildcard tools/m2mctl/*.c))
 # Userspace helpers shared by the programs (config, keys, sockets, logs);
 # the module's netlink client and keyrings only in the programs that use
 # them, which link libnl and libkeyutils.
-KERNEL_IF_SRCS := common/genl.c common/kernel.c common/keyring.c
+KERNEL_IF_SRCS := common/genl.c common/kernel.c common/keyring.c \
+	common/trust.c
 COMMON_SRCS := $(filter-out $(KERNEL_IF_SRCS),$(sort $(wildcard common/*.c)))
 TEST_SRCS := $(sort $(wildcard tests/userspace/test_*.c))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))

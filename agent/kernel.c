@@ -22,12 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
 #include <m2mkx/bytes.h>
 #include <m2mkx/merkle.h>
 #include <m2mkx/proxy.h>
@@ -39,6 +33,7 @@
 #include "common/keyring.h"
 #include "common/keys.h"
 #include "common/log.h"
+#include "common/trust.h"
 #include "common/util.h"
 
 /* The largest KEY_MATERIAL a proxy can be sent, and its plaintext. */
@@ -71,73 +66,23 @@ static const char *role_bits_name(u32 roles)
 
 /* --- T's certificates ---------------------------------------------------- */
 
-/*
- * Every certificate of @path: PEM CERTIFICATE, X509 CERTIFICATE and
- * TRUSTED CERTIFICATE blocks, or else one DER certificate. Public keys
- * alone will not do: the kernel files a key under its certificate's
- * subject key identifier, which is how the module finds it.
- */
+/* Every certificate of @f into @keyring (common/trust.h). */
 static int load_certificates(const struct conf *c, const struct conf_file *f,
 			     int32_t keyring, unsigned int *added)
 {
-	unsigned int found = 0;
-	int ret = -1;
-	X509 *x;
-	BIO *bio;
+	int ret = trust_add_file(keyring, f->path);
 
-	bio = BIO_new_file(f->path, "rb");
-	if (!bio) {
-		log_err("%s:%u: %s: %s", c->path, f->line, f->path,
-			strerror(errno ? errno : EIO));
+	if (ret < 0) {
+		if (ret == TRUST_ERR_KEYRING)
+			log_err("%s:%u: %s: keyring %d: %s", c->path, f->line,
+				f->path, keyring, trust_strerror(ret));
+		else
+			log_err("%s:%u: %s: %s", c->path, f->line, f->path,
+				trust_strerror(ret));
 		return -1;
 	}
-	for (;;) {
-		unsigned char *der = NULL;
-		int len;
-
-		x = PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL);
-		if (!x && !found) {
-			/* No PEM certificate at all: one DER certificate? */
-			ERR_clear_error();
-			if (BIO_reset(bio) == 0)
-				x = d2i_X509_bio(bio, NULL);
-		}
-		if (!x)
-			break;
-		found++;
-		if (!X509_get0_subject_key_id(x)) {
-			log_err("%s:%u: %s: a certificate without subject key identifier: the module could not find its key",
-				c->path, f->line, f->path);
-			goto out;
-		}
-		len = i2d_X509(x, &der);
-		if (len <= 0) {
-			log_err("%s:%u: %s: cannot encode a certificate",
-				c->path, f->line, f->path);
-			goto out;
-		}
-		if (keyring_add_certificate(keyring, der, (size_t)len) < 0) {
-			log_err("%s:%u: %s: keyring %d: %s", c->path, f->line,
-				f->path, keyring, strerror(errno));
-			OPENSSL_free(der);
-			goto out;
-		}
-		OPENSSL_free(der);
-		X509_free(x);
-		x = NULL;
-		(*added)++;
-	}
-	ERR_clear_error();
-	if (!found) {
-		log_err("%s:%u: %s: no certificate: the module takes T's key from a certificate, not a bare public key",
-			c->path, f->line, f->path);
-		goto out;
-	}
-	ret = 0;
-out:
-	X509_free(x);
-	BIO_free(bio);
-	return ret;
+	*added += (unsigned int)ret;
+	return 0;
 }
 
 /*

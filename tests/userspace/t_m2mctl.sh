@@ -65,7 +65,7 @@ unloaded() {
 	fi
 }
 
-echo "1..63"
+echo "1..83"
 
 # --- keys -------------------------------------------------------------------
 priv=$tmp/b.key
@@ -85,7 +85,7 @@ echo "$pub" > "$tmp/b.pub"
 # --- help -------------------------------------------------------------------
 run help
 missing=
-for verb in genkey pubkey gencert show set neighbor server monitor; do
+for verb in genkey pubkey gencert show set neighbor server monitor trust; do
 	grep -q "^  $verb" <<< "$out" || missing="$missing $verb"
 done
 is "$rc:${missing:-none}" "0:none" "m2mctl help names every command"
@@ -134,15 +134,31 @@ bad publickey server add 02000000000000bb publickey "$pub"
 bad notakey server add 02000000000000bb public-key notakey
 bad xyz server del xyz
 bad --bogus monitor --bogus
+bad servers show neighbors servers
+bad frob trust frob
+bad FILE trust add
+bad SERIAL trust del
+bad 12x trust del 12x
+bad 0 trust del 0
+bad @x trust list keyring @x
+bad "%:" trust add "$tmp/none.pem" keyring "%:"
+bad --json trust add "$tmp/none.pem" --json
+bad keyring trust del 5 keyring @s keyring @u
+bad --json trust list --json --json
+# A file that is no certificate, into a keyring never touched (a serial
+# no keyring has): refused for the file before any keyring is asked.
+printf 'not a certificate\n' > "$tmp/none.pem"
+bad "'$tmp/none.pem': no certificate" trust add "$tmp/none.pem" keyring 2147483647
+bad "/nonexistent/t.pem" trust add /nonexistent/t.pem keyring 2147483647
 
 # --- module -------------------------------------------------------------------
 # The checks need a machine without the module (make check runs on the
 # host, the e2e tests load it in a VM).
 if [ -d /sys/module/m2mkx ]; then
-	for _ in $(seq 15); do
+	for _ in $(seq 20); do
 		skip "m2mctl without the module" "m2mkx is loaded here"
 	done
-	for _ in $(seq 5); do
+	for _ in $(seq 7); do
 		skip "m2mkx-agent without the module" "m2mkx is loaded here"
 	done
 	exit $((failed > 0))
@@ -151,6 +167,11 @@ unloaded show
 unloaded show instance
 unloaded show sessions --json
 unloaded show peers
+unloaded show neighbors --json
+unloaded trust
+unloaded trust list --json
+unloaded trust add "$tmp/b.pub"
+unloaded trust del 5
 unloaded show counters --all
 unloaded set port 7500 role server node-id 02000000000000bb \
 	private-key "$priv" max-proxies 8 min-threshold 2 \
@@ -204,5 +225,12 @@ agent_bad "m2mkx-agent: $tmp/b3.conf:7: KernelPort in [Node] needs DataPath = ke
 sed 's/^DataPath.*/DataPath = Kernel/' "$tmp/b.conf" > "$tmp/b4.conf"
 agent_bad "m2mkx-agent: $tmp/b4.conf:6: invalid DataPath 'Kernel' in [Node]: expected kernel or userspace" \
 	"$tmp/b4.conf"
+# A trailing comma in Roles, MinThreshold above MaxProxies: the line named.
+sed 's/^Roles = server$/Roles = server,/' "$tmp/b.conf" > "$tmp/b5.conf"
+agent_bad "m2mkx-agent: $tmp/b5.conf:5: invalid Roles 'server,' in [Node]: expected a list of distinct roles among server, proxy, issuer" \
+	"$tmp/b5.conf"
+{ cat "$tmp/b.conf"; printf 'MaxProxies = 2\nMinThreshold = 3\n'; } > "$tmp/b6.conf"
+agent_bad "m2mkx-agent: $tmp/b6.conf:14: MinThreshold 3 is above MaxProxies 2 in [Server]" \
+	"$tmp/b6.conf"
 
 exit $((failed > 0))

@@ -6,7 +6,7 @@
  *   m2mctl pubkey < private        the public key of a private key
  *   m2mctl gencert --key FILE --cert FILE --cn NAME [--days N] [--bits N]
  *                  [--der]         T's RSA signing key and certificate
- *   m2mctl show|set|neighbor|server|monitor
+ *   m2mctl show|set|neighbor|server|monitor|trust
  *                                  the kernel data path, through the
  *                                  m2mkx module's generic netlink family
  *
@@ -51,11 +51,13 @@ void usage(FILE *f)
 		"                        self-signed certificate for servers\n"
 		"\n"
 		"The kernel data path (the m2mkx module; CAP_NET_ADMIN):\n"
-		"  show [instance|sessions|peers|counters] [--json] [--all]\n"
+		"  show [instance|sessions|peers|neighbors|servers|counters]\n"
+		"       [--json] [--all]\n"
 		"                        the instance, its peers and sessions\n"
-		"                        (all three by default), or its drop\n"
-		"                        counters (the non-zero ones, --all:\n"
-		"                        every one; --json: every one, as JSON)\n"
+		"                        (all three by default), its peers of\n"
+		"                        one kind, or its drop counters (the\n"
+		"                        non-zero ones, --all: every one;\n"
+		"                        --json: every one, as JSON)\n"
 		"  set [role server|proxy|server,proxy|none] [port N]\n"
 		"      [node-id HEX16] [private-key FILE|-]\n"
 		"      [trust-keyring SERIAL|@u|@s|%%:NAME|none]\n"
@@ -72,6 +74,13 @@ void usage(FILE *f)
 		"  monitor [--show-keys] print the handshakes' events as they\n"
 		"                        come; the session key MK only with\n"
 		"                        --show-keys\n"
+		"  trust [list] [keyring SPEC] [--json]\n"
+		"  trust add FILE [keyring SPEC]\n"
+		"  trust del SERIAL [keyring SPEC]\n"
+		"                        T's certificates (PEM or DER) in the\n"
+		"                        instance's trust keyring, or in the\n"
+		"                        keyring SPEC names (@u, @s, %%:NAME,\n"
+		"                        a serial)\n"
 		"\n"
 		"Secret keys are read from files, or from stdin for '-'.\n",
 		program_invocation_short_name);
@@ -353,6 +362,7 @@ int main(int argc, char **argv)
 		{ "neighbor", cmd_neighbor },
 		{ "server", cmd_server },
 		{ "monitor", cmd_monitor },
+		{ "trust", cmd_trust },
 	};
 	unsigned int i;
 

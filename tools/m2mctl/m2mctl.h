@@ -2,7 +2,7 @@
 /*
  * m2mctl's commands, one file each group: keys and certificates
  * (m2mctl.c), show (show.c), set, neighbor and server (set.c), monitor
- * (monitor.c); and the helpers they share.
+ * (monitor.c), trust (trust.c); and the helpers they share.
  *
  * Every error is one line on stderr naming the argument at fault, and
  * exit status 1.
@@ -23,6 +23,7 @@ int cmd_set(int argc, char **argv);
 int cmd_neighbor(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_trust(int argc, char **argv);
 
 /* "-h", "--help" or "help": the caller prints the usage and exits 0. */
 bool is_help(const char *arg);
@@ -46,6 +47,9 @@ int parse_uint(const char *what, const char *s, unsigned long min,
  * for argument @what; prints the error and returns -1.
  */
 int read_key(const char *what, const char *path, u8 *key, size_t len);
+
+/* @s as a JSON string, quoted and escaped, on stdout. */
+void json_str(const char *s);
 
 /*
  * Prints the kernel's refusal of a request as one line: "@what: reason",

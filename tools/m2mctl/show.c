@@ -134,6 +134,18 @@ static int dump(struct genl_sock *g, u8 cmd, genl_msg_fn fn, struct list *l)
 	return ret;
 }
 
+/* Keeps the peers of @kind only. */
+static void keep_kind(struct list *l, u32 kind)
+{
+	struct kernel_peer *p = l->items;
+	size_t i, n = 0;
+
+	for (i = 0; i < l->count; i++)
+		if (p[i].kind == kind)
+			p[n++] = p[i];
+	l->count = n;
+}
+
 static int cmp_peer(const void *x, const void *y)
 {
 	const struct kernel_peer *a = x, *b = y;
@@ -173,7 +185,7 @@ static const char *roles_text(u32 roles)
 }
 
 /* JSON strings here are hex, base64 and identifiers; escape anyway. */
-static void json_str(const char *s)
+void json_str(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -493,6 +505,7 @@ static void json_counters(const struct list *l)
 
 struct show {
 	unsigned int what;
+	u32 peer_kind;			/* show neighbors|servers; 0: all */
 	bool json, all;
 	struct kernel_instance instance;
 	struct list peers, sessions, counters;
@@ -511,6 +524,8 @@ static int collect(struct genl_sock *g, struct show *sh)
 		ret = dump(g, M2MKX_CMD_GET_PEERS, on_peer, &sh->peers);
 		if (ret)
 			return kernel_fail(g, ret, "show peers");
+		if (sh->peer_kind)
+			keep_kind(&sh->peers, sh->peer_kind);
 		if (sh->peers.count > 1)
 			qsort(sh->peers.items, sh->peers.count,
 			      sh->peers.size, cmp_peer);
@@ -585,11 +600,14 @@ int cmd_show(int argc, char **argv)
 	static const struct {
 		const char *name;
 		unsigned int what;
+		u32 peer_kind;
 	} sections[] = {
-		{ "instance", SHOW_INSTANCE },
-		{ "peers", SHOW_PEERS },
-		{ "sessions", SHOW_SESSIONS },
-		{ "counters", SHOW_COUNTERS },
+		{ "instance", SHOW_INSTANCE, 0 },
+		{ "peers", SHOW_PEERS, 0 },
+		{ "neighbors", SHOW_PEERS, M2MKX_PEER_NEIGHBOR },
+		{ "servers", SHOW_PEERS, M2MKX_PEER_SERVER },
+		{ "sessions", SHOW_SESSIONS, 0 },
+		{ "counters", SHOW_COUNTERS, 0 },
 	};
 	struct show sh = {
 		.peers = { .size = sizeof(struct kernel_peer) },
@@ -617,12 +635,13 @@ int cmd_show(int argc, char **argv)
 			if (!strcmp(argv[a], sections[i].name))
 				break;
 		if (i == M2MKX_ARRAY_SIZE(sections))
-			return fail("show: unknown argument '%s': expected instance, sessions, peers, counters, --json or --all",
+			return fail("show: unknown argument '%s': expected instance, sessions, peers, neighbors, servers, counters, --json or --all",
 				    argv[a]);
 		if (sh.what)
-			return fail("show: '%s': one of instance, sessions, peers or counters at a time",
+			return fail("show: '%s': one of instance, sessions, peers, neighbors, servers or counters at a time",
 				    argv[a]);
 		sh.what = sections[i].what;
+		sh.peer_kind = sections[i].peer_kind;
 	}
 	if (sh.all && sh.what != SHOW_COUNTERS)
 		return fail("show: --all is for 'show counters'");
