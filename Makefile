@@ -10,6 +10,7 @@
 #   make module     the kernel module m2mkx.ko, against Debian's stock kernel
 #   make lint       checkpatch --strict, sparse and W=1 over module and core
 #   make e2e        the module on Debian's stock kernel under QEMU
+#   make install    programs, man pages and the systemd unit
 
 CC ?= cc
 BUILD ?= build
@@ -153,9 +154,41 @@ demo-run: $(PROGRAMS)
 vectors: $(SAN)/tests/test_transcript
 	$(SAN)/tests/test_transcript --generate tests/vectors/transcript.txt
 
-install: $(PROGRAMS)
-	install -d $(DESTDIR)$(PREFIX)/sbin
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/sbin/
+# make install [PREFIX=/usr/local] [DESTDIR=]: m2mkx-agent and m2mctl in
+# sbin, m2mkx-client in bin; the man pages, rendered by rst2man
+# (python3-docutils), in share/man; the systemd unit m2mkx-agent@.service
+# in lib/systemd/system. INSTALL_FROM installs programs built elsewhere
+# (the install test takes the sanitizer build it has).
+INSTALL_FROM ?= $(OPT)
+SBINDIR = $(PREFIX)/sbin
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+UNITDIR = $(PREFIX)/lib/systemd/system
+MAN_PAGES := Documentation/m2mkx.conf.rst:5 Documentation/m2mkx-agent.rst:8 \
+	Documentation/m2mctl.rst:8
+
+install: $(addprefix $(INSTALL_FROM)/,m2mkx-agent m2mctl m2mkx-client)
+	@mkdir -p $(BUILD)
+	@command -v rst2man >/dev/null || \
+		{ echo "install: rst2man not found (apt-get install python3-docutils)" >&2; exit 1; }
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR)
+	install -m 0755 $(INSTALL_FROM)/m2mkx-agent $(INSTALL_FROM)/m2mctl \
+		$(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(INSTALL_FROM)/m2mkx-client $(DESTDIR)$(BINDIR)/
+	@set -e; for page in $(MAN_PAGES); do \
+		src=$${page%:*}; sec=$${page#*:}; \
+		name=$$(basename "$$src" .rst); \
+		echo "rst2man $$src > $(DESTDIR)$(MANDIR)/man$$sec/$$name.$$sec"; \
+		rst2man --halt=warning "$$src" > "$(BUILD)/$$name.$$sec.tmp"; \
+		install -m 0644 "$(BUILD)/$$name.$$sec.tmp" \
+			"$(DESTDIR)$(MANDIR)/man$$sec/$$name.$$sec"; \
+		rm -f "$(BUILD)/$$name.$$sec.tmp"; \
+	done
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/m2mkx-agent@.service.in \
+		> $(BUILD)/m2mkx-agent@.service
+	install -m 0644 $(BUILD)/m2mkx-agent@.service $(DESTDIR)$(UNITDIR)/
 
 clean:
 	rm -rf $(BUILD)
