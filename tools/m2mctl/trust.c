@@ -111,7 +111,7 @@ static int trust_remove(int32_t keyring, int32_t serial)
 {
 	if (trust_del(keyring, serial))
 		return fail("trust del: key %d in keyring %d: %s", serial,
-			    keyring, errno == ENOENT ?
+			    keyring, errno == ENOENT || errno == ENOKEY ?
 			    "not in that keyring" : strerror(errno));
 	return 0;
 }
