@@ -57,7 +57,7 @@ struct held_sink {
 	struct {
 		struct m2mkx_endpoint to;
 		size_t len;
-		u8 *buf;
+		u8 *buf;		/* NULL once released unsent */
 	} dgram[M2MKX_MAX_PROXIES + 1];
 };
 
@@ -79,16 +79,21 @@ static u8 *held_alloc(struct m2mkx_sink *sink, const struct m2mkx_endpoint *to,
 	return buf;
 }
 
+/* A datagram committed for sending stays held; any other is dropped. */
 static void held_commit(struct m2mkx_sink *sink, u8 *buf, bool send)
 {
 	struct held_sink *h = container_of(sink, struct held_sink, sink);
+	unsigned int i;
 
-	/* The core commits what it allocated last before the next one. */
-	if (send || !h->count || h->dgram[h->count - 1].buf != buf)
+	if (send)
 		return;
-	h->count--;
-	m2mkx_wipe(buf, h->dgram[h->count].len);
-	free(buf);
+	for (i = 0; i < h->count; i++) {
+		if (h->dgram[i].buf != buf)
+			continue;
+		m2mkx_wipe(buf, h->dgram[i].len);
+		free(buf);
+		h->dgram[i].buf = NULL;
+	}
 }
 
 static void held_event(struct m2mkx_sink *sink, const struct m2mkx_event *ev)
@@ -106,6 +111,8 @@ static void held_release(struct held_sink *h, bool send)
 	for (i = 0; i < h->count; i++) {
 		u8 *buf;
 
+		if (!h->dgram[i].buf)
+			continue;
 		if (send) {
 			buf = h->inner->tx_alloc(h->inner, &h->dgram[i].to,
 						 h->dgram[i].len);
