@@ -59,7 +59,7 @@ is "$?:$(grep -c '^  trust add FILE' <<< "$run_out")" "0:1" \
 for page in man5/m2mkx.conf.5 man8/m2mctl.8 man8/m2mkx-agent.8; do
 	f=$root/usr/share/man/$page
 	name=$(basename "$page" | sed 's/\.[58]$//')
-	text=$(MANWIDTH=80 MAN_KEEP_FORMATTING= man -l "$f" 2>&1 | col -b)
+	text=$(MANWIDTH=80 man -l "$f" 2>&1 | col -b)
 	if grep -q "^NAME" <<< "$text" &&
 	   grep -qE "^ *$name +- " <<< "$text" &&
 	   grep -q "^SEE ALSO" <<< "$text"; then

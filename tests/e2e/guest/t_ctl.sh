@@ -27,8 +27,9 @@
 #
 # Ports: T 7400, the mitm 7600 in T's namespace, proxy agents 7401, P1's
 # module 7501, B's agent 7410, B's module 7510, a squatter on 7600 in B's.
-TOPO_NODES="a p1 p2 b t"
 . "${E2E:-/e2e}/lib.sh"
+# shellcheck disable=SC2034 # read by topology.sh
+TOPO_NODES="a p1 p2 b t"
 . "$E2E/topology.sh"
 . "$E2E/agents.sh"
 
