@@ -182,7 +182,7 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 {
 	const struct m2mkx_client_config *cfg = c->cfg;
 	size_t len = M2MKX_PROXY_REQUEST_LEN(c->n);
-	u8 ids[M2MKX_MAX_PROXIES * M2MKX_ID_LEN];
+	u8 ids[M2MKX_CLIENT_MAX_PROXIES * M2MKX_ID_LEN];
 	struct m2mkx_proxy_request m = {
 		.params = cfg->params,
 		.lifetime_s = cfg->lifetime_s,
@@ -217,8 +217,8 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 }
 
 /*
- * One SHARES datagram per proxy, each with the single entry of its
- * addressee, so a proxy never receives the others' ciphertexts. Every
+ * Unbundled, one SHARES datagram per proxy, each with the single entry of
+ * its addressee, so a proxy never receives the others' ciphertexts. Every
  * entry uses the nonce (SHARES || N_A): CCM needs a nonce unique per key
  * only, and each K_AP is a different pairwise key (start() refuses
  * duplicates), while under one K_AP a retransmission seals the very same
@@ -263,12 +263,74 @@ static int send_share(struct m2mkx_client *c, unsigned int q,
 	return ret;
 }
 
-/* Proxies that have relayed already have their share: skip them. */
+/*
+ * All n shares in one datagram to the bundle endpoint. Entry q's AD is
+ * the header followed by its own P and q, so it is assembled apart. A
+ * retransmission carries all n entries again even when some proxies
+ * have relayed: the header (count included) stays the same, so each
+ * entry is byte for byte the original under its (K_AP, nonce) pair.
+ */
+static int send_bundle(struct m2mkx_client *c, struct m2mkx_sink *sink)
+{
+	size_t slen = share_len(c);
+	size_t len = M2MKX_SHARES_LEN(c->n, slen);
+	struct m2mkx_shares m = {
+		.b_endpoint = c->b_ep,
+		.share_len = (u8)slen,
+		.count = c->n,
+	};
+	u8 ad[M2MKX_SHARES_HDR_LEN + M2MKX_ID_LEN + 1];
+	u8 nonce[M2MKX_CCM_NONCE_LEN];
+	size_t hdr_len, e_len;
+	unsigned int q;
+	u8 *buf, *e;
+	int ret = 0;
+
+	buf = sink->tx_alloc(sink, &c->cfg->bundle_ep, len);
+	if (!buf)
+		return 0;
+	memcpy(m.a, c->cfg->id, sizeof(m.a));
+	memcpy(m.session, c->session, sizeof(m.session));
+	memcpy(m.n_a, c->n_a, sizeof(m.n_a));
+	memcpy(m.b, c->b, sizeof(m.b));
+	hdr_len = m2mkx_shares_encode(buf, &m);
+	memcpy(ad, buf, hdr_len);
+	m2mkx_a_nonce(nonce, M2MKX_MSG_SHARES, c->n_a);
+
+	for (q = 0, e = buf + hdr_len; q < c->n && !ret; q++) {
+		e_len = m2mkx_shares_entry_encode(e, c->proxies[q].id, (u8)q);
+		memcpy(ad + hdr_len, e, e_len);
+		c->work.ccm_ops++;
+		ret = m2mkx_aes128_ccm_seal(c->proxies[q].key, nonce, ad,
+					    hdr_len + e_len,
+					    c->shares + q * slen, slen,
+					    e + e_len, M2MKX_TAG_LEN);
+		e += e_len + slen + M2MKX_TAG_LEN;
+	}
+	/* A failed seal may have left a share in the clear. */
+	if (ret)
+		m2mkx_wipe(buf, len);
+	tx_commit(c, sink, buf, len, !ret);
+	return ret;
+}
+
+static bool bundled(const struct m2mkx_client *c)
+{
+	return c->cfg->bundle_max &&
+	       M2MKX_SHARES_LEN(c->n, share_len(c)) <= c->cfg->bundle_max;
+}
+
+/*
+ * One datagram for all, or one per proxy; proxies that have relayed
+ * already have their own share, so they are skipped in the latter.
+ */
 static int send_shares(struct m2mkx_client *c, struct m2mkx_sink *sink)
 {
 	unsigned int q;
 	int ret;
 
+	if (bundled(c))
+		return send_bundle(c, sink);
 	for (q = 0; q < c->n; q++) {
 		if (c->relayed & (1u << q))
 			continue;
@@ -356,7 +418,8 @@ int m2mkx_client_start(struct m2mkx_client *c,
 		return ret;
 	if (cfg->params.m < 1)
 		return -M2MKX_EPARAMS;
-	if (n != cfg->params.n || !cfg->lifetime_s ||
+	if (n != cfg->params.n || n > M2MKX_CLIENT_MAX_PROXIES ||
+	    !cfg->lifetime_s ||
 	    !cfg->timing.rto_ms || !cfg->timing.lifetime_ms)
 		return -M2MKX_EINVAL;
 	ret = check_proxies(proxies, n);
