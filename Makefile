@@ -4,6 +4,7 @@
 #   make            userspace programs (agent, client, m2mctl)
 #   make check      userspace tests (ASan + UBSan build), TAP through prove
 #   make bench      benchmarks; figures also go to build/bench.jsonl
+#   make size-arm   libm2mkx-client's flash and RAM on a Cortex-M0+
 #   make bench-vm   B's capacity, kernel vs userspace, in the e2e VM
 #   make demo       the four roles over loopback, printing both ends' MK
 #   make vectors    regenerate tests/vectors/transcript.txt from fixed seeds
@@ -175,6 +176,13 @@ endif
 bench-run: $(BENCH_BIN)
 	@mkdir -p $(BUILD)
 	$(BENCH_BIN) --jsonl $(BUILD)/bench.jsonl
+	@scripts/size-arm --build $(BUILD) --jsonl $(BUILD)/bench.jsonl
+
+# make size-arm (also part of make bench): libm2mkx-client built for a
+# Cortex-M0+ with Debian's arm-none-eabi-gcc; prints its flash and RAM.
+.PHONY: size-arm
+size-arm: deps
+	@scripts/size-arm --build $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run
