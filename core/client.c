@@ -26,16 +26,52 @@
 #include <m2mkx/wire.h>
 
 /*
- * work.hashes counts whole SHA-256 computations (init to final), the unit
- * the energy model prices: commit_x and derive_mk are one each, and
- * K_fin, HKDF-Expand of at most 32 bytes, is one HMAC, an inner and an
- * outer hash.
+ * work.hashes counts whole SHA-256 computations (init to final):
+ * commit_x and derive_mk are one each, and K_fin, HKDF-Expand of at most
+ * 32 bytes, is one HMAC, an inner and an outer hash. work.sha256_blocks
+ * counts their compressions, the unit the energy model prices, from the
+ * length of what keys.c hashes (each field is u16 length || bytes, the
+ * label first); test_soft_node checks them against the bundled backend's
+ * own count.
  */
 #define FIN_KEY_HASHES \
 	(2 * ((M2MKX_FIN_KEY_LEN + M2MKX_SHA256_LEN - 1) / M2MKX_SHA256_LEN))
+#define LP(len) (2 + (len))
+#define COMMIT_INPUT_LEN \
+	(LP(sizeof("m2mkx-v1-x-commit") - 1) + LP(M2MKX_SESSION_LEN) + \
+	 LP(M2MKX_SECRET_LEN))
+#define MK_INPUT_LEN \
+	(LP(sizeof("m2mkx-v1-mk") - 1) + 2 * LP(M2MKX_ID_LEN) + \
+	 2 * LP(M2MKX_NONCE_LEN) + 2 * LP(M2MKX_SECRET_LEN))
+/* HMAC: the padded key block, then info || counter; the outer hash. */
+#define FIN_KEY_BLOCKS \
+	(sha_blocks(M2MKX_SHA256_BLOCK_LEN + sizeof(M2MKX_LABEL_FINISH) - 1 + \
+		    1) + \
+	 sha_blocks(M2MKX_SHA256_BLOCK_LEN + M2MKX_SHA256_LEN))
 
 /* AD of the y package: session || A || B || N_B. */
 #define YPKG_AD_LEN (M2MKX_SESSION_LEN + 2 * M2MKX_ID_LEN + M2MKX_NONCE_LEN)
+
+/* Compressions for @len bytes: padding adds 0x80 and a 64-bit length. */
+static u32 sha_blocks(size_t len)
+{
+	return (u32)((len + 9 + M2MKX_SHA256_BLOCK_LEN - 1) /
+		     M2MKX_SHA256_BLOCK_LEN);
+}
+
+/*
+ * One CCM operation and its AES blocks (SP 800-38C): B_0, the AD with
+ * its 2-byte length, CBC-MAC and CTR over the payload, and A_0.
+ */
+static void count_ccm(struct m2mkx_client *c, size_t ad_len, size_t len)
+{
+	size_t blocks = 2 + 2 * ((len + 15) / 16);
+
+	if (ad_len)
+		blocks += (ad_len + 2 + 15) / 16;
+	c->work.ccm_ops++;
+	c->work.aes_blocks += (u32)blocks;
+}
 
 static bool active(const struct m2mkx_client *c)
 {
@@ -105,7 +141,7 @@ static int ccm_mac(struct m2mkx_client *c, const u8 *key,
 	u8 nonce[M2MKX_CCM_NONCE_LEN];
 
 	m2mkx_a_nonce(nonce, type, c->n_a);
-	c->work.ccm_ops++;
+	count_ccm(c, ad_len, 0);
 	return m2mkx_aes128_ccm_seal(key, nonce, ad, ad_len, NULL, 0, tag,
 				     M2MKX_TAG_LEN);
 }
@@ -128,6 +164,7 @@ static int ccm_verify(struct m2mkx_client *c, const u8 *key,
 static int fin_key(struct m2mkx_client *c, u8 k_fin[M2MKX_FIN_KEY_LEN])
 {
 	c->work.hashes += FIN_KEY_HASHES;
+	c->work.sha256_blocks += FIN_KEY_BLOCKS;
 	return m2mkx_traffic_key(k_fin, M2MKX_FIN_KEY_LEN, c->mk,
 				 M2MKX_LABEL_FINISH);
 }
@@ -206,6 +243,7 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	/* Recomputed rather than stored: retransmissions are rare. */
 	m2mkx_commit_x(m.commitment, c->session, c->x);
 	c->work.hashes++;
+	c->work.sha256_blocks += sha_blocks(COMMIT_INPUT_LEN);
 	for (i = 0; i < c->n; i++)
 		memcpy(ids + i * M2MKX_ID_LEN, c->proxies[i].id, M2MKX_ID_LEN);
 
@@ -252,7 +290,7 @@ static int send_share(struct m2mkx_client *c, unsigned int q,
 	ad_len += m2mkx_shares_entry_encode(buf + ad_len, p->id, (u8)q);
 
 	m2mkx_a_nonce(nonce, M2MKX_MSG_SHARES, c->n_a);
-	c->work.ccm_ops++;
+	count_ccm(c, ad_len, slen);
 	ret = m2mkx_aes128_ccm_seal(p->key, nonce, buf, ad_len,
 				    c->shares + q * slen, slen, buf + ad_len,
 				    M2MKX_TAG_LEN);
@@ -300,7 +338,7 @@ static int send_bundle(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	for (q = 0, e = buf + hdr_len; q < c->n && !ret; q++) {
 		e_len = m2mkx_shares_entry_encode(e, c->proxies[q].id, (u8)q);
 		memcpy(ad + hdr_len, e, e_len);
-		c->work.ccm_ops++;
+		count_ccm(c, hdr_len + e_len, slen);
 		ret = m2mkx_aes128_ccm_seal(c->proxies[q].key, nonce, ad,
 					    hdr_len + e_len,
 					    c->shares + q * slen, slen,
@@ -594,7 +632,7 @@ static int open_ypkg(struct m2mkx_client *c, const u8 *ypkg,
 	memcpy(p, c->n_b, M2MKX_NONCE_LEN);
 
 	m2mkx_a_nonce(nonce, M2MKX_MSG_Y_PACKAGE, c->n_a);
-	c->work.ccm_ops++;
+	count_ccm(c, sizeof(ad), M2MKX_SECRET_LEN);
 	return m2mkx_aes128_ccm_open(c->x, nonce, ad, sizeof(ad), ypkg,
 				     M2MKX_SECRET_LEN, y, M2MKX_TAG_LEN);
 }
@@ -607,6 +645,7 @@ static int accept_y(struct m2mkx_client *c, u8 y[M2MKX_SECRET_LEN], u64 now,
 
 	m2mkx_derive_mk(c->mk, c->cfg->id, c->b, c->n_a, c->n_b, c->x, y);
 	c->work.hashes++;
+	c->work.sha256_blocks += sha_blocks(MK_INPUT_LEN);
 	m2mkx_wipe(y, M2MKX_SECRET_LEN);
 	/* Nothing A still has to send depends on x any more. */
 	m2mkx_wipe(c->x, sizeof(c->x));

@@ -90,7 +90,9 @@ struct m2mkx_client {
 	/* Work counters for the energy model (bench, client library). */
 	struct {
 		u32 ccm_ops;		/* AES-CCM seal or open */
+		u32 aes_blocks;		/* AES block encryptions in them */
 		u32 hashes;		/* SHA-256 computations */
+		u32 sha256_blocks;	/* SHA-256 compressions in them */
 		u32 rng_bytes;
 		u32 tx_datagrams, tx_bytes;
 		u32 rx_datagrams, rx_bytes;
