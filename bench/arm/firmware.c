@@ -15,10 +15,15 @@
 #define TICKS_MS REG(0x40003000)
 #define FLASH_PAGE ((u8 *)0x0003f000)
 
-/* Radio buffers are the radio's, not the library's: kept apart. */
-#define RADIO_FRAME 127
-static u8 radio_tx[RADIO_FRAME] __attribute__((section(".radio")));
-static u8 radio_rx[RADIO_FRAME] __attribute__((section(".radio")));
+/*
+ * Radio buffers are the radio's, not the library's: kept apart. They
+ * hold whole datagrams, which the radio stack fragments into 127-byte
+ * 802.15.4 frames: PROXY_REQUEST for n = 8 is 156 bytes.
+ */
+#define RADIO_DATAGRAM 256
+#define RADIO_FRAME_PAYLOAD 116
+static u8 radio_tx[RADIO_DATAGRAM] __attribute__((section(".radio")));
+static u8 radio_rx[RADIO_DATAGRAM] __attribute__((section(".radio")));
 
 static struct m2mkx_node node;
 static u8 rep_image[M2MKX_REP_SAVE_LEN(M2MKX_NODE_MAX_NEIGHBOURS)];
@@ -36,7 +41,8 @@ static const struct m2mkx_node_config config = {
 		.lifetime_s = 120,
 		.timing = { .rto_ms = 500, .rto_max_ms = 4000, .retries = 5,
 			    .lifetime_ms = 60000 },
-		.bundle_max = RADIO_FRAME,
+		/* Bundle the shares only when they fit one frame. */
+		.bundle_max = RADIO_FRAME_PAYLOAD,
 	},
 	.neighbours = neighbours,
 	.count = M2MKX_NODE_MAX_NEIGHBOURS,

@@ -87,14 +87,31 @@ static void node_event(struct m2mkx_sink *sink, const struct m2mkx_event *ev)
 	}
 }
 
+/*
+ * The longest datagram A sends with @cfg: PROXY_REQUEST, or the bundle of
+ * all shares when it fits bundle_max and so will be sent.
+ */
+static size_t largest_tx(const struct m2mkx_node_config *cfg)
+{
+	const struct m2mkx_params *p = &cfg->client.params;
+	size_t len = M2MKX_PROXY_REQUEST_LEN(p->n);
+	size_t bundle = M2MKX_SHARES_LEN(p->n,
+		m2mkx_share_len(p->share_mode, p->k, M2MKX_SECRET_LEN));
+
+	if (bundle <= cfg->client.bundle_max && bundle > len)
+		len = bundle;
+	return len;
+}
+
 int m2mkx_node_init(struct m2mkx_node *node,
 		    const struct m2mkx_node_config *cfg,
 		    const struct m2mkx_node_io *io)
 {
 	unsigned int i;
 
+	/* A message that cannot be built would never be sent: refuse now. */
 	if (cfg->count > M2MKX_NODE_MAX_NEIGHBOURS || !io->send ||
-	    !io->tx_buf)
+	    !io->tx_buf || io->tx_cap < largest_tx(cfg))
 		return -M2MKX_EINVAL;
 	m2mkx_wipe(node, sizeof(*node));
 	node->cfg = cfg;

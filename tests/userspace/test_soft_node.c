@@ -462,6 +462,29 @@ static void test_flash(void)
 	       "a refused load changes nothing");
 }
 
+/* A transmit buffer too small for A's longest datagram is refused. */
+static void test_tx_cap(void)
+{
+	struct fixture f;
+	struct m2mkx_node node;
+	struct m2mkx_node_io io = { .send = radio_send, .ctx = &f.radio,
+				    .tx_buf = f.radio.tx };
+
+	fixture_init(&f);
+	io.tx_cap = M2MKX_PROXY_REQUEST_LEN(5) - 1;
+	tap_is_int(m2mkx_node_init(&node, &f.cfg, &io), -M2MKX_EINVAL,
+		   "a buffer one byte short of PROXY_REQUEST is refused");
+	io.tx_cap = M2MKX_PROXY_REQUEST_LEN(5);
+	tap_is_int(m2mkx_node_init(&node, &f.cfg, &io), 0,
+		   "PROXY_REQUEST's size is enough unbundled");
+	f.cfg.client.bundle_max = 1280;
+	tap_is_int(m2mkx_node_init(&node, &f.cfg, &io), -M2MKX_EINVAL,
+		   "bundling needs room for the bundle");
+	io.tx_cap = M2MKX_SHARES_LEN(5, 16);
+	tap_is_int(m2mkx_node_init(&node, &f.cfg, &io), 0,
+		   "room for the bundle is enough");
+}
+
 int main(void)
 {
 	load();
@@ -470,5 +493,6 @@ int main(void)
 	test_silence();
 	test_select();
 	test_flash();
+	test_tx_cap();
 	return tap_done();
 }

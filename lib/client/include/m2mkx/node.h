@@ -55,7 +55,12 @@ struct m2mkx_node_io {
 	void (*send)(void *ctx, const struct m2mkx_endpoint *to,
 		     const u8 *buf, size_t len);
 	void *ctx;
-	/* The application's transmit buffer: radio memory, not ours. */
+	/*
+	 * The application's transmit buffer: radio memory, not ours. It
+	 * holds a whole datagram (the radio stack fragments it into
+	 * frames): at least PROXY_REQUEST, 92 + 8n bytes, and a bundle of
+	 * up to bundle_max bytes; m2mkx_node_init() refuses less.
+	 */
 	u8 *tx_buf;
 	size_t tx_cap;
 };
