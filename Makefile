@@ -4,6 +4,7 @@
 #   make            userspace programs (agent, client, m2mctl)
 #   make check      userspace tests (ASan + UBSan build), TAP through prove
 #   make bench      benchmarks; figures also go to build/bench.jsonl
+#   make size-arm   libm2mkx-client's flash and RAM on a Cortex-M0+
 #   make bench-vm   B's capacity, kernel vs userspace, in the e2e VM
 #   make demo       the four roles over loopback, printing both ends' MK
 #   make vectors    regenerate tests/vectors/transcript.txt from fixed seeds
@@ -20,7 +21,8 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wvla
 # libnl's headers for the netlink client (common/genl.c and its users).
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -Icore/include $(NL_CFLAGS) \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -I. -Icore/include -Ilib/client/include \
+	$(NL_CFLAGS) \
 	$(WARN) -g
 OPT_CFLAGS := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 SAN_CFLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -31,6 +33,13 @@ LDLIBS_KERNEL := $(or $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null),\
 	-lnl-genl-3 -lnl-3) -lkeyutils
 
 CORE_SRCS := $(sort $(wildcard core/*.c))
+# A's part of the core: what libm2mkx-client links (wire.c needs the
+# OTS and Merkle size helpers; the linker keeps only those).
+CLIENT_CORE_SRCS := $(addprefix core/,bytes.c client.c errors.c kdf.c keys.c \
+	merkle.c ots.c share.c step.c wire.c)
+# libm2mkx-client (lib/client/): the node, and its bundled crypto backend.
+LIBCLIENT_SRCS := lib/client/node.c lib/client/rep.c
+SOFT_SRCS := $(addprefix lib/client/soft/,aes.c ccm.c counters.c sha256.c)
 BACKEND_SRCS := backend/openssl.c
 RNG_SRCS := backend/random_openssl.c
 TEST_RNG_SRCS := tests/userspace/drbg.c tests/userspace/world.c
@@ -43,7 +52,10 @@ M2MCTL_SRCS := $(sort $(wildcard tools/m2mctl/*.c))
 KERNEL_IF_SRCS := common/genl.c common/kernel.c common/keyring.c \
 	common/trust.c
 COMMON_SRCS := $(filter-out $(KERNEL_IF_SRCS),$(sort $(wildcard common/*.c)))
-TEST_SRCS := $(sort $(wildcard tests/userspace/test_*.c))
+# test_soft_*.c link the bundled backend instead of OpenSSL's.
+SOFT_TEST_SRCS := $(sort $(wildcard tests/userspace/test_soft_*.c))
+TEST_SRCS := $(filter-out $(SOFT_TEST_SRCS),\
+	$(sort $(wildcard tests/userspace/test_*.c)))
 BENCH_SRCS := $(sort $(wildcard bench/*.c))
 
 # Two trees of objects: optimised programs, and the sanitizer build the
@@ -73,30 +85,61 @@ deps:
 
 $(OPT)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(OPT_CFLAGS) $(OBJ_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(SAN)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) $(OBJ_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Host builds of the bundled backend count its work (soft.h).
+$(OPT)/lib/client/soft/%.o $(SAN)/lib/client/soft/%.o: \
+	OBJ_CFLAGS := -DM2MKX_SOFT_COUNTERS
 
 define program
 $(1)/m2mkx-agent: $(call obj,$(1),$(AGENT_SRCS) $(COMMON_SRCS) $(KERNEL_IF_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
-$(1)/m2mkx-client: $(call obj,$(1),$(CLIENT_SRCS) $(COMMON_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
+$(1)/m2mkx-client: $(call obj,$(1),$(CLIENT_SRCS) $(COMMON_SRCS) $(CLIENT_CORE_SRCS) $(LIBCLIENT_SRCS) $(SOFT_SRCS))
 $(1)/m2mctl: $(call obj,$(1),$(M2MCTL_SRCS) $(COMMON_SRCS) $(KERNEL_IF_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(RNG_SRCS))
 $(1)/m2mkx-agent $(1)/m2mctl: LDLIBS_PROGRAM := $(LDLIBS_KERNEL)
 endef
 $(eval $(call program,$(OPT)))
 $(eval $(call program,$(SAN)))
 
-$(addprefix $(OPT)/,m2mkx-agent m2mkx-client m2mctl):
+$(addprefix $(OPT)/,m2mkx-agent m2mctl):
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_PROGRAM) $(LDLIBS_CRYPTO)
 
-$(addprefix $(SAN)/,m2mkx-agent m2mkx-client m2mctl):
+$(addprefix $(SAN)/,m2mkx-agent m2mctl):
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_PROGRAM) $(LDLIBS_CRYPTO)
 
+# A on Linux is libm2mkx-client with its bundled backend: no OpenSSL.
+$(OPT)/m2mkx-client:
+	$(CC) $(OPT_CFLAGS) -o $@ $^
+
+$(SAN)/m2mkx-client:
+	$(CC) $(SAN_CFLAGS) -o $@ $^
+
 TEST_LIB_OBJS := $(call obj,$(SAN),$(CORE_SRCS) $(BACKEND_SRCS) $(TEST_RNG_SRCS) \
-	$(COMMON_SRCS))
+	$(COMMON_SRCS) $(LIBCLIENT_SRCS))
 $(SAN)/tests/%: $(SAN)/tests/userspace/%.o $(TEST_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+
+# The bundled backend's tests, and A's own tests run again on it: A's
+# core and libm2mkx-client with no OpenSSL primitive underneath (the test
+# DRBG still hashes with libcrypto, by design: drbg.c).
+SOFT_TESTS := $(patsubst tests/userspace/%.c,$(SAN)/tests/%,$(SOFT_TEST_SRCS)) \
+	$(SAN)/tests/test_soft_client
+SOFT_LIB_OBJS := $(call obj,$(SAN),$(CLIENT_CORE_SRCS) $(LIBCLIENT_SRCS) \
+	$(SOFT_SRCS) tests/userspace/drbg.c)
+$(SAN)/tests/test_soft_%: $(SAN)/tests/userspace/test_soft_%.o $(SOFT_LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+# Its own scripted m2mkx_random() replaces the DRBG.
+$(SAN)/tests/test_soft_node: $(SAN)/tests/userspace/test_soft_node.o \
+		$(filter-out %/drbg.o,$(SOFT_LIB_OBJS))
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^
+$(SAN)/tests/test_soft_client: $(SAN)/tests/userspace/test_client.o \
+		$(SOFT_LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
 
@@ -119,11 +162,12 @@ CHECK_SCRIPTS := $(sort $(wildcard tests/userspace/t_*.sh))
 E2E_SCRIPTS := $(sort $(wildcard tests/e2e/t_*.sh))
 
 .PHONY: check-run test-run
-check-run: $(TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS)
-	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(CHECK_SCRIPTS)
+check-run: $(TESTS) $(SOFT_TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS)
+	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(SOFT_TESTS) $(CHECK_SCRIPTS)
 
-test-run: $(TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS) vm-module
-	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(CHECK_SCRIPTS) $(E2E_SCRIPTS)
+test-run: $(TESTS) $(SOFT_TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS) vm-module
+	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(SOFT_TESTS) $(CHECK_SCRIPTS) \
+		$(E2E_SCRIPTS)
 
 # The bench runs whole handshakes in the tests' in-process world, which
 # seeds the test DRBG: it links drbg.c and world.c instead of the OpenSSL
@@ -143,6 +187,13 @@ endif
 bench-run: $(BENCH_BIN)
 	@mkdir -p $(BUILD)
 	$(BENCH_BIN) --jsonl $(BUILD)/bench.jsonl
+	@scripts/size-arm --build $(BUILD) --jsonl $(BUILD)/bench.jsonl
+
+# make size-arm (also part of make bench): libm2mkx-client built for a
+# Cortex-M0+ with Debian's arm-none-eabi-gcc; prints its flash and RAM.
+.PHONY: size-arm
+size-arm: deps
+	@scripts/size-arm --build $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory demo-run

@@ -56,6 +56,30 @@ void bench_die(const char *fmt, ...)
 /* Value formatting shared by every table. */
 const char *bench_fmt(char *buf, size_t len, double v);
 
+/*
+ * 802.15.4 frames for a datagram of @len bytes: 127-byte frames with
+ * 11 bytes of MAC header and FCS leave 116 for the payload (6LoWPAN
+ * fragmentation beyond that).
+ */
+#define BENCH_FRAME_PAYLOAD 116
+static inline unsigned int bench_frames(size_t len)
+{
+	return (unsigned int)((len + BENCH_FRAME_PAYLOAD - 1) /
+			      BENCH_FRAME_PAYLOAD);
+}
+
+/* A's work in one handshake, what the energy model prices. */
+struct bench_client_run {
+	unsigned int n, m;
+	bool bundled;
+	u32 aes_blocks, sha256_blocks, rng_bytes;
+	u64 tx_bytes, rx_bytes;
+	unsigned int tx_frames, rx_frames;
+};
+
+/* The energy at A per handshake against the alternatives (energy.c). */
+void bench_energy(const struct bench_client_run *runs, unsigned int count);
+
 /* The three parts of the benchmark, in the order main() runs them. */
 void bench_primitives(void);
 void bench_server(void);

@@ -43,6 +43,7 @@ struct probe {
 	u64 a_rng_mark, a_rng;
 	unsigned int a_tx, a_rx;
 	u64 a_tx_bytes, a_rx_bytes;
+	unsigned int a_tx_frames, a_rx_frames;	/* 802.15.4 frames */
 };
 
 static bool b_answered(const struct world *w)
@@ -63,6 +64,7 @@ static bool probe_hook(struct world *w, struct dgram *d)
 	if (d->from == NODE_A) {
 		p->a_tx++;
 		p->a_tx_bytes += d->len;
+		p->a_tx_frames += bench_frames(d->len);
 	}
 	if (d->to == NODE_A)
 		p->a_rng_mark = drbg_bytes_used();
@@ -116,6 +118,7 @@ static void probe_after(struct world *w, const struct dgram *d, int ret)
 	if (d->to == NODE_A) {
 		p->a_rx++;
 		p->a_rx_bytes += d->len;
+		p->a_rx_frames += bench_frames(d->len);
 		p->a_rng += drbg_bytes_used() - p->a_rng_mark;
 	}
 	if (d->to != NODE_B)
@@ -150,16 +153,19 @@ enum hs_status {
  * handshake is excluded from the figures, not fatal: the harness must
  * report what the core does, including its failures.
  */
+/* @bundle_max: A's bundle_max (client.h), to the world's broadcast. */
 static enum hs_status handshake(struct world *w,
 				const struct m2mkx_params *par,
 				const char *seed, struct probe *p,
-				char *why, size_t why_len)
+				char *why, size_t why_len, u16 bundle_max)
 {
 	u64 mark;
 	int ret;
 
 	memset(p, 0, sizeof(*p));
 	world_init(w, par, seed);
+	w->a_cfg.bundle_max = bundle_max;
+	w->a_cfg.bundle_ep.port = NODE_BCAST;
 	w->hook = probe_hook;
 	w->after = probe_after;
 	w->hook_data = p;
@@ -325,7 +331,7 @@ static void server_run(struct world *w, unsigned int n,
 	r->k = par.k;
 	/* Untimed warm-up: first-use costs are not B's steady state. */
 	snprintf(seed, sizeof(seed), "m2mkx-bench server n=%u warm-up", n);
-	handshake(w, &par, seed, &p, why, sizeof(why));
+	handshake(w, &par, seed, &p, why, sizeof(why), 0);
 	world_free(w);
 
 	start = bench_now_ns();
@@ -338,7 +344,7 @@ static void server_run(struct world *w, unsigned int n,
 		/* A fresh seed each time: fresh nonces, keys, OTS digits. */
 		snprintf(seed, sizeof(seed), "m2mkx-bench server n=%u #%u", n,
 			 attempt);
-		st = handshake(w, &par, seed, &p, why, sizeof(why));
+		st = handshake(w, &par, seed, &p, why, sizeof(why), 0);
 		if (st != HS_CLEAN) {
 			world_free(w);
 			if (!r->unclean && !r->failed)
@@ -517,100 +523,121 @@ static const unsigned int client_n[] = { 3, 5, 8, 16 };
 static const unsigned int client_m[] = { 1, 2, 3 };
 
 static const char *const work_names[] = {
-	"ccm_ops", "hashes", "rng_bytes", "tx_datagrams", "tx_bytes",
-	"rx_datagrams", "rx_bytes",
+	"ccm_ops", "aes_blocks", "hashes", "sha256_blocks", "rng_bytes",
+	"tx_datagrams", "tx_bytes", "rx_datagrams", "rx_bytes",
 };
 
 static const char *const work_units[] = {
-	"count", "count", "bytes", "count", "bytes", "count", "bytes",
+	"count", "count", "count", "count", "bytes", "count", "bytes",
+	"count", "bytes",
 };
+
+/*
+ * One clean handshake of A for (@n, @m), per proxy or bundled; its
+ * counters go to the table, the JSON lines and @run. Returns whether
+ * they agree with what the network carried.
+ */
+static bool client_run(struct world *w, unsigned int n, unsigned int m,
+		       bool bundled, struct bench_client_run *run)
+{
+	struct m2mkx_params par = {
+		.suite = M2MKX_SUITE_V1,
+		.share_mode = M2MKX_SHARE_SHAMIR,
+		.n = (u8)n, .k = (u8)(n / 2 + 1),
+		.m = (u8)m,
+		.ots_type = M2MKX_LMOTS_SHA256_N32_W4,
+	};
+	/* A bundle up to the IPv6 minimum MTU, in 6LoWPAN fragments. */
+	u16 bundle_max = bundled ? 1280 : 0;
+	const char *tag = bundled ? ".bundled" : "";
+	struct probe p;
+	char seed[80], name[96], why[256];
+	u32 v[M2MKX_ARRAY_SIZE(work_names)];
+	unsigned int try, f;
+	bool ok;
+
+	/*
+	 * Counters of a handshake that went wrong describe the failure,
+	 * not the protocol: take the first clean one and say what was
+	 * skipped.
+	 */
+	for (try = 0;; try++) {
+		snprintf(seed, sizeof(seed), "m2mkx-bench client n=%u m=%u%s #%u",
+			 n, m, tag, try);
+		if (handshake(w, &par, seed, &p, why, sizeof(why),
+			      bundle_max) == HS_CLEAN)
+			break;
+		world_free(w);
+		printf("  WARNING: skipped %s\n", why);
+		bench_summary.anomalies++;
+		if (try == 10)
+			bench_die("n=%u m=%u: no clean handshake", n, m);
+	}
+	v[0] = w->a.work.ccm_ops;
+	v[1] = w->a.work.aes_blocks;
+	v[2] = w->a.work.hashes;
+	v[3] = w->a.work.sha256_blocks;
+	v[4] = w->a.work.rng_bytes;
+	v[5] = w->a.work.tx_datagrams;
+	v[6] = w->a.work.tx_bytes;
+	v[7] = w->a.work.rx_datagrams;
+	v[8] = w->a.work.rx_bytes;
+	world_free(w);
+
+	*run = (struct bench_client_run){
+		.n = n, .m = m, .bundled = bundled,
+		.aes_blocks = v[1], .sha256_blocks = v[3], .rng_bytes = v[4],
+		.tx_bytes = v[6], .rx_bytes = v[8],
+		.tx_frames = p.a_tx_frames, .rx_frames = p.a_rx_frames,
+	};
+	ok = v[4] == p.a_rng && v[5] == p.a_tx && v[6] == p.a_tx_bytes &&
+	     v[7] == p.a_rx && v[8] == p.a_rx_bytes;
+	printf("  %3u %2u %2u %-3s %4u %5u %4u %5u %5u %3u %5u %3u %5u  ",
+	       n, par.k, m, bundled ? "yes" : "no", v[0], v[1], v[2], v[3],
+	       v[4], v[5], v[6], v[7], v[8]);
+	if (ok)
+		printf("ok\n");
+	else
+		printf("MISMATCH: network tx %u/%llu rx %u/%llu, DRBG %llu\n",
+		       p.a_tx, (unsigned long long)p.a_tx_bytes, p.a_rx,
+		       (unsigned long long)p.a_rx_bytes,
+		       (unsigned long long)p.a_rng);
+	if (!v[0] && !v[2] && !v[5])
+		printf("  warning: client.c left the work counters at zero\n");
+	for (f = 0; f < M2MKX_ARRAY_SIZE(work_names); f++) {
+		snprintf(name, sizeof(name), "client.work.%s.n%u.m%u%s",
+			 work_names[f], n, m, tag);
+		bench_emit(name, v[f], work_units[f], NULL);
+	}
+	bench_summary.client_runs++;
+	return ok;
+}
 
 void bench_client(void)
 {
+	struct bench_client_run runs[2 * M2MKX_ARRAY_SIZE(client_n) *
+				     M2MKX_ARRAY_SIZE(client_m)];
 	struct world *w = world_alloc();
-	unsigned int i, j, f;
+	unsigned int i, j, b, count = 0;
 	bool all_ok = true;
 
 	bench_section("client A work counters per handshake "
 		      "(struct m2mkx_client.work; k = n/2+1, W4)");
-	printf("  %3s %2s %2s %8s %7s %10s %8s %9s %8s %9s  %s\n", "n", "k",
-	       "m", "ccm_ops", "hashes", "rng_bytes", "tx_dgr", "tx_bytes",
-	       "rx_dgr", "rx_bytes", "network/DRBG cross-check");
-	for (i = 0; i < M2MKX_ARRAY_SIZE(client_n); i++) {
-		for (j = 0; j < M2MKX_ARRAY_SIZE(client_m); j++) {
-			unsigned int n = client_n[i], m = client_m[j];
-			struct m2mkx_params par = {
-				.suite = M2MKX_SUITE_V1,
-				.share_mode = M2MKX_SHARE_SHAMIR,
-				.n = (u8)n, .k = (u8)(n / 2 + 1),
-				.m = (u8)m,
-				.ots_type = M2MKX_LMOTS_SHA256_N32_W4,
-			};
-			struct probe p;
-			char seed[64], name[96], why[256];
-			u32 v[M2MKX_ARRAY_SIZE(work_names)];
-			unsigned int try;
-			bool ok;
-
-			/*
-			 * Counters of a handshake that went wrong describe
-			 * the failure, not the protocol: take the first
-			 * clean one and say what was skipped.
-			 */
-			for (try = 0;; try++) {
-				snprintf(seed, sizeof(seed),
-					 "m2mkx-bench client n=%u m=%u #%u",
-					 n, m, try);
-				if (handshake(w, &par, seed, &p, why,
-					      sizeof(why)) == HS_CLEAN)
-					break;
-				world_free(w);
-				printf("  WARNING: skipped %s\n", why);
-				bench_summary.anomalies++;
-				if (try == 10)
-					bench_die("n=%u m=%u: no clean "
-						  "handshake", n, m);
-			}
-			v[0] = w->a.work.ccm_ops;
-			v[1] = w->a.work.hashes;
-			v[2] = w->a.work.rng_bytes;
-			v[3] = w->a.work.tx_datagrams;
-			v[4] = w->a.work.tx_bytes;
-			v[5] = w->a.work.rx_datagrams;
-			v[6] = w->a.work.rx_bytes;
-			world_free(w);
-
-			ok = v[2] == p.a_rng && v[3] == p.a_tx &&
-			     v[4] == p.a_tx_bytes && v[5] == p.a_rx &&
-			     v[6] == p.a_rx_bytes;
-			all_ok &= ok;
-			printf("  %3u %2u %2u %8u %7u %10u %8u %9u %8u %9u  ",
-			       n, par.k, m, v[0], v[1], v[2], v[3], v[4],
-			       v[5], v[6]);
-			if (ok)
-				printf("ok\n");
-			else
-				printf("MISMATCH: network tx %u/%llu rx "
-				       "%u/%llu, DRBG %llu\n", p.a_tx,
-				       (unsigned long long)p.a_tx_bytes,
-				       p.a_rx,
-				       (unsigned long long)p.a_rx_bytes,
-				       (unsigned long long)p.a_rng);
-			if (!v[0] && !v[1] && !v[3])
-				printf("  warning: client.c left the work "
-				       "counters at zero\n");
-			for (f = 0; f < M2MKX_ARRAY_SIZE(work_names); f++) {
-				snprintf(name, sizeof(name),
-					 "client.work.%s.n%u.m%u",
-					 work_names[f], n, m);
-				bench_emit(name, v[f], work_units[f], NULL);
-			}
-			bench_summary.client_runs++;
-		}
-	}
-	printf("  (cross-check: datagrams and bytes the network carried "
-	       "from/to A, DRBG bytes drawn while A ran;\n   ccm_ops and "
-	       "hashes have no outside witness)\n");
+	printf("  %3s %2s %2s %-3s %4s %5s %4s %5s %5s %3s %5s %3s %5s  %s\n",
+	       "n", "k", "m", "bdl", "ccm", "aes", "hash", "sha", "rng",
+	       "tx", "txB", "rx", "rxB", "network/DRBG cross-check");
+	for (b = 0; b < 2; b++)
+		for (i = 0; i < M2MKX_ARRAY_SIZE(client_n); i++)
+			for (j = 0; j < M2MKX_ARRAY_SIZE(client_m); j++)
+				all_ok &= client_run(w, client_n[i],
+						     client_m[j], b,
+						     &runs[count++]);
+	printf("  (bdl: all shares in one datagram to the broadcast; "
+	       "aes, sha: AES blocks and SHA-256\n   compressions; "
+	       "cross-check: datagrams and bytes the network carried from/to "
+	       "A,\n   DRBG bytes drawn while A ran; test_soft_node checks "
+	       "aes and sha against the\n   bundled backend's own count)\n");
 	bench_summary.client_xcheck_ok = all_ok;
 	free(w);
+	bench_energy(runs, count);
 }

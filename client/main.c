@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * m2mkx-client: one handshake as A, the constrained node, from a Linux
- * host: the reference for sensor firmware and the client of the
- * integration tests.
+ * host. It is libm2mkx-client (lib/client/) with its bundled crypto
+ * backend, exactly what sensor firmware links, on a UDP socket: the
+ * client of the integration tests and the reference for firmware.
  *
- * It proposes [Handshake] to the [ServerPeer], through the first n
- * [ProxyPeer]s in the order the file lists them, and prints on stdout
+ * It proposes [Handshake] to the [ServerPeer], through n of the
+ * [ProxyPeer]s chosen by reputation (with no history, the first n in the
+ * order the file lists them; --reputation FILE keeps the table between
+ * runs), and prints on stdout
  *   session <hex>
  *   mk <hex>                       (only with --print-mk)
  *   verdict <proxy-id> <verdict>   one per proxy, B's word on each
@@ -19,7 +22,7 @@
 #include <string.h>
 
 #include <m2mkx/bytes.h>
-#include <m2mkx/client.h>
+#include <m2mkx/node.h>
 
 #include "common/clock.h"
 #include "common/conf.h"
@@ -30,54 +33,65 @@
 #include "common/udp.h"
 #include "common/util.h"
 
+/* A's radio buffer: every message of A fits an IPv6 minimum MTU. */
+#define CLIENT_TX_MAX 1280
+
 struct client_run {
 	struct conf conf;
-	struct m2mkx_client_config cfg;
-	struct m2mkx_client c;
+	struct m2mkx_neighbour neighbours[M2MKX_NODE_MAX_NEIGHBOURS];
+	struct m2mkx_node_config cfg;
+	struct m2mkx_node node;
 	struct udp_sock sock;
 	struct udp_sink sink;
-	/* What the events said. */
-	bool done;
-	int reason;			/* M2MKX_E*, positive, once failed */
+	const char *rep_path;		/* --reputation, or NULL */
 	u8 session[M2MKX_SESSION_LEN];
 	u8 mk[M2MKX_MK_LEN];
-	u8 n;
-	u8 verdicts[M2MKX_MAX_PROXIES];
+	u8 tx_buf[CLIENT_TX_MAX];
 	u8 rx_buf[UDP_MAX_DGRAM];
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s [--print-mk] [--timeout S] [-v] CONFIG\n"
+		"Usage: %s [--print-mk] [--reputation FILE] [--timeout S] [-v]"
+		" CONFIG\n"
 		"\n"
 		"  --print-mk     print the master key (tests and demo only)\n"
+		"  --reputation FILE\n"
+		"                 the proxies' reputations: read if it exists,\n"
+		"                 written back after the handshake\n"
 		"  --timeout S    give up after S seconds\n"
 		"  -v, --verbose  log every dropped datagram on stderr\n",
 		program_invocation_short_name);
 }
 
-static void client_event(struct udp_sink *us, const struct m2mkx_event *ev)
+/* The node's radio is the UDP socket. */
+static void client_send(void *ctx, const struct m2mkx_endpoint *to,
+			const u8 *buf, size_t len)
 {
-	struct client_run *run = container_of(us, struct client_run, sink);
+	struct client_run *run = ctx;
 
-	if (ev->type != M2MKX_EV_COMPLETED) {
-		run->reason = ev->reason ? ev->reason : M2MKX_EINVAL;
-		return;
-	}
-	run->done = true;
-	memcpy(run->session, ev->session, sizeof(run->session));
-	/* The core wipes its MK as soon as this returns. */
-	memcpy(run->mk, ev->mk, sizeof(run->mk));
-	run->n = ev->n;
-	if (ev->verdicts)
-		memcpy(run->verdicts, ev->verdicts, ev->n);
+	udp_sink_send(&run->sink, to, buf, len);
 }
 
-static void setup(struct client_run *run)
+/* The UDP sink only sends for the node: no role reports through it. */
+static void no_event(struct udp_sink *us, const struct m2mkx_event *ev)
+{
+	(void)us;
+	(void)ev;
+}
+
+static int setup(struct client_run *run)
 {
 	const struct conf *c = &run->conf;
-	struct m2mkx_client_config *cfg = &run->cfg;
+	struct m2mkx_client_config *cfg = &run->cfg.client;
+	struct m2mkx_node_io io = {
+		.send = client_send,
+		.ctx = run,
+		.tx_buf = run->tx_buf,
+		.tx_cap = sizeof(run->tx_buf),
+	};
+	unsigned int q;
 
 	memcpy(cfg->id, c->id, sizeof(cfg->id));
 	memcpy(cfg->k_at, c->issuer_peer.key, sizeof(cfg->k_at));
@@ -85,27 +99,76 @@ static void setup(struct client_run *run)
 	cfg->params = c->params;
 	cfg->lifetime_s = c->lifetime_s;
 	m2mkx_timing_default(&cfg->timing);
+
+	if (c->proxy_peers.count > M2MKX_NODE_MAX_NEIGHBOURS) {
+		log_err("%u [ProxyPeer]s: A keeps at most %u neighbours",
+			c->proxy_peers.count, M2MKX_NODE_MAX_NEIGHBOURS);
+		return -1;
+	}
+	for (q = 0; q < c->proxy_peers.count; q++) {
+		const struct conf_peer *p = &c->proxy_peers.peer[q];
+		struct m2mkx_neighbour *nb = &run->neighbours[q];
+
+		memcpy(nb->id, p->id, sizeof(nb->id));
+		memcpy(nb->key, p->key, sizeof(nb->key));
+		nb->ep = p->endpoint;
+		nb->caps = M2MKX_CAP_PROXY;
+	}
+	run->cfg.neighbours = run->neighbours;
+	run->cfg.count = c->proxy_peers.count;
+	/* A host explores rarely: its proxies are configured, not found. */
+	run->cfg.explore = 0;
+	if (m2mkx_node_init(&run->node, &run->cfg, &io)) {
+		log_err("cannot set up the client node");
+		return -1;
+	}
+	return 0;
 }
 
-static int start(struct client_run *run, u64 now)
+/* Reads the reputation table if there is one; a bad one is an error. */
+static int rep_read(struct client_run *run)
 {
-	struct m2mkx_client_proxy proxies[M2MKX_MAX_PROXIES];
-	const struct conf *c = &run->conf;
-	const struct conf_peer *b = &c->server_peers.peer[0];
-	unsigned int q, n = c->params.n;
-	int ret;
+	u8 buf[M2MKX_REP_SAVE_LEN(M2MKX_NODE_MAX_NEIGHBOURS)];
+	size_t len;
+	FILE *f;
 
-	for (q = 0; q < n; q++) {
-		const struct conf_peer *p = &c->proxy_peers.peer[q];
-
-		memcpy(proxies[q].id, p->id, sizeof(proxies[q].id));
-		memcpy(proxies[q].key, p->key, sizeof(proxies[q].key));
-		proxies[q].ep = p->endpoint;
+	if (!run->rep_path)
+		return 0;
+	f = fopen(run->rep_path, "rb");
+	if (!f)
+		return errno == ENOENT ? 0 : (log_err("%s: %s", run->rep_path,
+						      strerror(errno)), -1);
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (m2mkx_node_rep_load(&run->node, buf, len)) {
+		log_err("%s: not a reputation table of %u proxies",
+			run->rep_path, run->cfg.count);
+		return -1;
 	}
-	ret = m2mkx_client_start(&run->c, &run->cfg, b->id, &b->endpoint,
-				 proxies, n, now, &run->sink.sink);
-	m2mkx_wipe(proxies, sizeof(proxies));
-	return ret;
+	return 0;
+}
+
+static void rep_write(struct client_run *run)
+{
+	u8 buf[M2MKX_REP_SAVE_LEN(M2MKX_NODE_MAX_NEIGHBOURS)];
+	size_t len = m2mkx_node_rep_save(&run->node, buf, sizeof(buf));
+	FILE *f;
+
+	if (!run->rep_path)
+		return;
+	f = fopen(run->rep_path, "wb");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f)) {
+		log_err("%s: %s", run->rep_path, strerror(errno));
+		if (f)
+			fclose(f);
+	}
+}
+
+static bool finished(const struct client_run *run)
+{
+	enum m2mkx_node_status st = m2mkx_node_status(&run->node);
+
+	return st == M2MKX_NODE_DONE || st == M2MKX_NODE_FAILED;
 }
 
 static void receive(struct client_run *run)
@@ -117,8 +180,8 @@ static void receive(struct client_run *run)
 
 	while ((n = udp_recv(&run->sock, run->rx_buf, sizeof(run->rx_buf),
 			     &from)) >= 0) {
-		ret = m2mkx_client_rx(&run->c, run->rx_buf, (size_t)n, &from,
-				      clock_mono_ms(), &run->sink.sink);
+		ret = m2mkx_node_rx(&run->node, run->rx_buf, (size_t)n,
+				    clock_mono_ms());
 		if (ret && log_verbose()) {
 			int type = m2mkx_msg_peek(run->rx_buf, (size_t)n);
 
@@ -126,7 +189,7 @@ static void receive(struct client_run *run)
 			log_debug("dropped %s from %s: %s",
 				  msg_type_name(type), ep, m2mkx_err_name(ret));
 		}
-		if (run->done || run->reason)
+		if (finished(run))
 			return;
 	}
 }
@@ -134,25 +197,22 @@ static void receive(struct client_run *run)
 /* Runs the handshake to its end; 0, or the reason it failed (positive). */
 static int handshake(struct client_run *run, u64 limit)
 {
+	const struct conf_peer *b = &run->conf.server_peers.peer[0];
 	struct pollfd pfd = { .fd = run->sock.fd, .events = POLLIN };
 	u64 now = clock_mono_ms();
 	int ret;
 
-	ret = start(run, now);
+	ret = m2mkx_node_start(&run->node, b->id, &b->endpoint, now);
 	if (ret)
 		return -ret;
-	while (!run->done && !run->reason) {
-		u64 deadline = m2mkx_client_deadline(&run->c);
+	while (!finished(run)) {
+		u64 deadline = m2mkx_node_deadline(&run->node);
 
 		now = clock_mono_ms();
 		if (now >= limit)
 			return M2MKX_ETIMEOUT;
 		if (deadline <= now) {
-			bool more = m2mkx_client_timer(&run->c, now,
-						       &run->sink.sink);
-
-			if (!more && !run->done && !run->reason)
-				return M2MKX_ETIMEOUT;
+			m2mkx_node_tick(&run->node, now);
 			continue;
 		}
 		if (limit < deadline)
@@ -165,7 +225,9 @@ static int handshake(struct client_run *run, u64 limit)
 		if (pfd.revents)
 			receive(run);
 	}
-	return run->done ? 0 : run->reason;
+	if (m2mkx_node_status(&run->node) == M2MKX_NODE_FAILED)
+		return m2mkx_node_reason(&run->node);
+	return -m2mkx_node_take_mk(&run->node, run->mk, run->session);
 }
 
 static void print_result(const struct client_run *run, bool print_mk)
@@ -180,9 +242,12 @@ static void print_result(const struct client_run *run, bool print_mk)
 		printf("mk %s\n", hex);
 	}
 	/* By the node ids the operator configured, not T's ID_i. */
-	for (q = 0; q < run->n; q++) {
-		hex_encode(hex, run->conf.proxy_peers.peer[q].id, M2MKX_ID_LEN);
-		printf("verdict %s %s\n", hex, verdict_name(run->verdicts[q]));
+	for (q = 0; q < run->cfg.client.params.n; q++) {
+		unsigned int i = m2mkx_node_proxy(&run->node, q);
+
+		hex_encode(hex, run->neighbours[i].id, M2MKX_ID_LEN);
+		printf("verdict %s %s\n", hex,
+		       verdict_name(m2mkx_node_verdict(&run->node, q)));
 	}
 	m2mkx_wipe(hex, sizeof(hex));
 	fflush(stdout);
@@ -192,12 +257,14 @@ int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "print-mk", no_argument, NULL, 'm' },
+		{ "reputation", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	u64 limit = M2MKX_NO_DEADLINE;
+	const char *rep_path = NULL;
 	bool print_mk = false;
 	struct client_run *run;
 	char ep[ENDPOINT_STR_LEN];
@@ -207,6 +274,9 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'm':
 			print_mk = true;
+			break;
+		case 'r':
+			rep_path = optarg;
 			break;
 		case 't': {
 			char *end;
@@ -244,6 +314,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	run->sock.fd = -1;
+	run->rep_path = rep_path;
 	if (conf_load(&run->conf, argv[optind], CONF_CLIENT))
 		goto out_free;
 	if (udp_open(&run->sock, &run->conf.listen, run->conf.listen_v4)) {
@@ -251,8 +322,9 @@ int main(int argc, char **argv)
 		log_err("bind %s: %s", ep, strerror(errno));
 		goto out_conf;
 	}
-	udp_sink_init(&run->sink, &run->sock, client_event);
-	setup(run);
+	udp_sink_init(&run->sink, &run->sock, no_event);
+	if (setup(run) || rep_read(run))
+		goto out_sock;
 
 	reason = handshake(run, limit);
 	if (reason) {
@@ -261,7 +333,10 @@ int main(int argc, char **argv)
 		print_result(run, print_mk);
 		ret = 0;
 	}
-	m2mkx_client_wipe(&run->c);
+	/* Whatever the outcome, the proxies' part in it is evidence. */
+	rep_write(run);
+out_sock:
+	m2mkx_wipe(&run->node, sizeof(run->node));
 	udp_close(&run->sock);
 out_conf:
 	conf_free(&run->conf);

@@ -26,16 +26,52 @@
 #include <m2mkx/wire.h>
 
 /*
- * work.hashes counts whole SHA-256 computations (init to final), the unit
- * the energy model prices: commit_x and derive_mk are one each, and
- * K_fin, HKDF-Expand of at most 32 bytes, is one HMAC, an inner and an
- * outer hash.
+ * work.hashes counts whole SHA-256 computations (init to final):
+ * commit_x and derive_mk are one each, and K_fin, HKDF-Expand of at most
+ * 32 bytes, is one HMAC, an inner and an outer hash. work.sha256_blocks
+ * counts their compressions, the unit the energy model prices, from the
+ * length of what keys.c hashes (each field is u16 length || bytes, the
+ * label first); test_soft_node checks them against the bundled backend's
+ * own count.
  */
 #define FIN_KEY_HASHES \
 	(2 * ((M2MKX_FIN_KEY_LEN + M2MKX_SHA256_LEN - 1) / M2MKX_SHA256_LEN))
+#define LP(len) (2 + (len))
+#define COMMIT_INPUT_LEN \
+	(LP(sizeof("m2mkx-v1-x-commit") - 1) + LP(M2MKX_SESSION_LEN) + \
+	 LP(M2MKX_SECRET_LEN))
+#define MK_INPUT_LEN \
+	(LP(sizeof("m2mkx-v1-mk") - 1) + 2 * LP(M2MKX_ID_LEN) + \
+	 2 * LP(M2MKX_NONCE_LEN) + 2 * LP(M2MKX_SECRET_LEN))
+/* HMAC: the padded key block, then info || counter; the outer hash. */
+#define FIN_KEY_BLOCKS \
+	(sha_blocks(M2MKX_SHA256_BLOCK_LEN + sizeof(M2MKX_LABEL_FINISH) - 1 + \
+		    1) + \
+	 sha_blocks(M2MKX_SHA256_BLOCK_LEN + M2MKX_SHA256_LEN))
 
 /* AD of the y package: session || A || B || N_B. */
 #define YPKG_AD_LEN (M2MKX_SESSION_LEN + 2 * M2MKX_ID_LEN + M2MKX_NONCE_LEN)
+
+/* Compressions for @len bytes: padding adds 0x80 and a 64-bit length. */
+static u32 sha_blocks(size_t len)
+{
+	return (u32)((len + 9 + M2MKX_SHA256_BLOCK_LEN - 1) /
+		     M2MKX_SHA256_BLOCK_LEN);
+}
+
+/*
+ * One CCM operation and its AES blocks (SP 800-38C): B_0, the AD with
+ * its 2-byte length, CBC-MAC and CTR over the payload, and A_0.
+ */
+static void count_ccm(struct m2mkx_client *c, size_t ad_len, size_t len)
+{
+	size_t blocks = 2 + 2 * ((len + 15) / 16);
+
+	if (ad_len)
+		blocks += (ad_len + 2 + 15) / 16;
+	c->work.ccm_ops++;
+	c->work.aes_blocks += (u32)blocks;
+}
 
 static bool active(const struct m2mkx_client *c)
 {
@@ -105,7 +141,7 @@ static int ccm_mac(struct m2mkx_client *c, const u8 *key,
 	u8 nonce[M2MKX_CCM_NONCE_LEN];
 
 	m2mkx_a_nonce(nonce, type, c->n_a);
-	c->work.ccm_ops++;
+	count_ccm(c, ad_len, 0);
 	return m2mkx_aes128_ccm_seal(key, nonce, ad, ad_len, NULL, 0, tag,
 				     M2MKX_TAG_LEN);
 }
@@ -128,6 +164,7 @@ static int ccm_verify(struct m2mkx_client *c, const u8 *key,
 static int fin_key(struct m2mkx_client *c, u8 k_fin[M2MKX_FIN_KEY_LEN])
 {
 	c->work.hashes += FIN_KEY_HASHES;
+	c->work.sha256_blocks += FIN_KEY_BLOCKS;
 	return m2mkx_traffic_key(k_fin, M2MKX_FIN_KEY_LEN, c->mk,
 				 M2MKX_LABEL_FINISH);
 }
@@ -182,7 +219,7 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 {
 	const struct m2mkx_client_config *cfg = c->cfg;
 	size_t len = M2MKX_PROXY_REQUEST_LEN(c->n);
-	u8 ids[M2MKX_MAX_PROXIES * M2MKX_ID_LEN];
+	u8 ids[M2MKX_CLIENT_MAX_PROXIES * M2MKX_ID_LEN];
 	struct m2mkx_proxy_request m = {
 		.params = cfg->params,
 		.lifetime_s = cfg->lifetime_s,
@@ -206,6 +243,7 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	/* Recomputed rather than stored: retransmissions are rare. */
 	m2mkx_commit_x(m.commitment, c->session, c->x);
 	c->work.hashes++;
+	c->work.sha256_blocks += sha_blocks(COMMIT_INPUT_LEN);
 	for (i = 0; i < c->n; i++)
 		memcpy(ids + i * M2MKX_ID_LEN, c->proxies[i].id, M2MKX_ID_LEN);
 
@@ -217,8 +255,8 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 }
 
 /*
- * One SHARES datagram per proxy, each with the single entry of its
- * addressee, so a proxy never receives the others' ciphertexts. Every
+ * Unbundled, one SHARES datagram per proxy, each with the single entry of
+ * its addressee, so a proxy never receives the others' ciphertexts. Every
  * entry uses the nonce (SHARES || N_A): CCM needs a nonce unique per key
  * only, and each K_AP is a different pairwise key (start() refuses
  * duplicates), while under one K_AP a retransmission seals the very same
@@ -252,7 +290,7 @@ static int send_share(struct m2mkx_client *c, unsigned int q,
 	ad_len += m2mkx_shares_entry_encode(buf + ad_len, p->id, (u8)q);
 
 	m2mkx_a_nonce(nonce, M2MKX_MSG_SHARES, c->n_a);
-	c->work.ccm_ops++;
+	count_ccm(c, ad_len, slen);
 	ret = m2mkx_aes128_ccm_seal(p->key, nonce, buf, ad_len,
 				    c->shares + q * slen, slen, buf + ad_len,
 				    M2MKX_TAG_LEN);
@@ -263,12 +301,74 @@ static int send_share(struct m2mkx_client *c, unsigned int q,
 	return ret;
 }
 
-/* Proxies that have relayed already have their share: skip them. */
+/*
+ * All n shares in one datagram to the bundle endpoint. Entry q's AD is
+ * the header followed by its own P and q, so it is assembled apart. A
+ * retransmission carries all n entries again even when some proxies
+ * have relayed: the header (count included) stays the same, so each
+ * entry is byte for byte the original under its (K_AP, nonce) pair.
+ */
+static int send_bundle(struct m2mkx_client *c, struct m2mkx_sink *sink)
+{
+	size_t slen = share_len(c);
+	size_t len = M2MKX_SHARES_LEN(c->n, slen);
+	struct m2mkx_shares m = {
+		.b_endpoint = c->b_ep,
+		.share_len = (u8)slen,
+		.count = c->n,
+	};
+	u8 ad[M2MKX_SHARES_HDR_LEN + M2MKX_ID_LEN + 1];
+	u8 nonce[M2MKX_CCM_NONCE_LEN];
+	size_t hdr_len, e_len;
+	unsigned int q;
+	u8 *buf, *e;
+	int ret = 0;
+
+	buf = sink->tx_alloc(sink, &c->cfg->bundle_ep, len);
+	if (!buf)
+		return 0;
+	memcpy(m.a, c->cfg->id, sizeof(m.a));
+	memcpy(m.session, c->session, sizeof(m.session));
+	memcpy(m.n_a, c->n_a, sizeof(m.n_a));
+	memcpy(m.b, c->b, sizeof(m.b));
+	hdr_len = m2mkx_shares_encode(buf, &m);
+	memcpy(ad, buf, hdr_len);
+	m2mkx_a_nonce(nonce, M2MKX_MSG_SHARES, c->n_a);
+
+	for (q = 0, e = buf + hdr_len; q < c->n && !ret; q++) {
+		e_len = m2mkx_shares_entry_encode(e, c->proxies[q].id, (u8)q);
+		memcpy(ad + hdr_len, e, e_len);
+		count_ccm(c, hdr_len + e_len, slen);
+		ret = m2mkx_aes128_ccm_seal(c->proxies[q].key, nonce, ad,
+					    hdr_len + e_len,
+					    c->shares + q * slen, slen,
+					    e + e_len, M2MKX_TAG_LEN);
+		e += e_len + slen + M2MKX_TAG_LEN;
+	}
+	/* A failed seal may have left a share in the clear. */
+	if (ret)
+		m2mkx_wipe(buf, len);
+	tx_commit(c, sink, buf, len, !ret);
+	return ret;
+}
+
+static bool bundled(const struct m2mkx_client *c)
+{
+	return c->cfg->bundle_max &&
+	       M2MKX_SHARES_LEN(c->n, share_len(c)) <= c->cfg->bundle_max;
+}
+
+/*
+ * One datagram for all, or one per proxy; proxies that have relayed
+ * already have their own share, so they are skipped in the latter.
+ */
 static int send_shares(struct m2mkx_client *c, struct m2mkx_sink *sink)
 {
 	unsigned int q;
 	int ret;
 
+	if (bundled(c))
+		return send_bundle(c, sink);
 	for (q = 0; q < c->n; q++) {
 		if (c->relayed & (1u << q))
 			continue;
@@ -356,7 +456,8 @@ int m2mkx_client_start(struct m2mkx_client *c,
 		return ret;
 	if (cfg->params.m < 1)
 		return -M2MKX_EPARAMS;
-	if (n != cfg->params.n || !cfg->lifetime_s ||
+	if (n != cfg->params.n || n > M2MKX_CLIENT_MAX_PROXIES ||
+	    !cfg->lifetime_s ||
 	    !cfg->timing.rto_ms || !cfg->timing.lifetime_ms)
 		return -M2MKX_EINVAL;
 	ret = check_proxies(proxies, n);
@@ -531,7 +632,7 @@ static int open_ypkg(struct m2mkx_client *c, const u8 *ypkg,
 	memcpy(p, c->n_b, M2MKX_NONCE_LEN);
 
 	m2mkx_a_nonce(nonce, M2MKX_MSG_Y_PACKAGE, c->n_a);
-	c->work.ccm_ops++;
+	count_ccm(c, sizeof(ad), M2MKX_SECRET_LEN);
 	return m2mkx_aes128_ccm_open(c->x, nonce, ad, sizeof(ad), ypkg,
 				     M2MKX_SECRET_LEN, y, M2MKX_TAG_LEN);
 }
@@ -544,6 +645,7 @@ static int accept_y(struct m2mkx_client *c, u8 y[M2MKX_SECRET_LEN], u64 now,
 
 	m2mkx_derive_mk(c->mk, c->cfg->id, c->b, c->n_a, c->n_b, c->x, y);
 	c->work.hashes++;
+	c->work.sha256_blocks += sha_blocks(MK_INPUT_LEN);
 	m2mkx_wipe(y, M2MKX_SECRET_LEN);
 	/* Nothing A still has to send depends on x any more. */
 	m2mkx_wipe(c->x, sizeof(c->x));

@@ -67,7 +67,7 @@ not_started() {
 	stop_agents
 }
 
-echo "1..51"
+echo "1..53"
 
 # Keys, shared by every scenario: T's RSA key is the slow one. The second
 # T is one B does not trust, for the foreign-t scenarios.
@@ -290,5 +290,23 @@ rc=$?
 is "$rc:$(cat "$d/err")" \
 	"1:m2mkx-client: $d/a.conf:$line: invalid Threshold '17' in [Handshake]: expected 1..16" \
 	"badconf: m2mkx-client names a value out of range"
+
+# --reputation: a table that is not one refuses to start, in one line; a
+# handshake that never got an answer still writes the table back, with
+# no evidence against anyone (version 1, the count, 5 bytes each).
+sed -i 's/^Threshold = 17$/Threshold = 3/' "$d/a.conf"
+printf 'not a table' > "$d/rep"
+"$bin/m2mkx-client" --reputation "$d/rep" "$d/a.conf" > "$d/out" 2> "$d/err"
+rc=$?
+count=$(grep -c '^\[ProxyPeer\]' "$d/a.conf")
+is "$rc:$(cat "$d/err")" \
+	"1:m2mkx-client: $d/rep: not a reputation table of $count proxies" \
+	"reputation: a bad table is refused in one line"
+rm -f "$d/rep"
+"$bin/m2mkx-client" --reputation "$d/rep" --timeout 1 "$d/a.conf" \
+	> "$d/out" 2> "$d/err"
+is "$(od -An -tx1 -v "$d/rep" | tr -d ' \n')" \
+	"01$(printf '%02x' "$count")$(for i in $(seq "$count"); do printf 0000000001; done)" \
+	"reputation: an unanswered handshake writes the table, blaming no one"
 
 exit $((failed > 0))

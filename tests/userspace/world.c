@@ -585,6 +585,24 @@ static int deliver_p(struct world *w, int q, const struct dgram *d,
 			      w->now, sink);
 }
 
+/*
+ * Every proxy of the handshake hears a broadcast; the result is the
+ * first refusal, or 0 when each took it.
+ */
+static int deliver_bcast(struct world *w, const struct dgram *d,
+			 const struct m2mkx_endpoint *from)
+{
+	unsigned int q;
+	int ret, first = 0;
+
+	for (q = 0; q < w->params.n; q++) {
+		ret = deliver_p(w, (int)q, d, from);
+		if (ret < 0 && !first)
+			first = ret;
+	}
+	return first;
+}
+
 int world_deliver(struct world *w, const struct dgram *d)
 {
 	struct m2mkx_endpoint from = endpoint(d->from);
@@ -600,6 +618,8 @@ int world_deliver(struct world *w, const struct dgram *d)
 		ret = deliver_t(w, d, &from);
 	else if (d->to >= NODE_P0 && d->to < NODE_COUNT)
 		ret = deliver_p(w, d->to - NODE_P0, d, &from);
+	else if (d->to == NODE_BCAST)
+		ret = deliver_bcast(w, d, &from);
 	else
 		ret = -M2MKX_ENOPEER;
 	if (ret < 0 && d->to < NODE_COUNT && -ret < M2MKX_ERR_COUNT)

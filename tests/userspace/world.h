@@ -27,6 +27,8 @@ enum {
 	NODE_A = 1,
 	NODE_B = 2,
 	NODE_T = 3,
+	/* The radio's broadcast: delivered to each of the n proxies. */
+	NODE_BCAST = 4,
 	NODE_P0 = 10,
 	NODE_COUNT = NODE_P0 + WORLD_MAX_PROXIES,
 };

@@ -8,7 +8,7 @@
  * reads B's verdict on every proxy from the final message.
  *
  * One struct m2mkx_client per handshake; its size is fixed at compile time
- * by M2MKX_MAX_PROXIES, so firmware can place it statically.
+ * by M2MKX_CLIENT_MAX_PROXIES, so firmware can place it statically.
  */
 #ifndef M2MKX_CLIENT_H
 #define M2MKX_CLIENT_H
@@ -18,6 +18,15 @@
 #include "share.h"
 #include "step.h"
 #include "wire.h"
+
+/*
+ * The most proxies one struct m2mkx_client can use. Firmware that never
+ * asks for more than a few defines it smaller, and the struct shrinks
+ * with it; the wire format allows M2MKX_MAX_PROXIES.
+ */
+#ifndef M2MKX_CLIENT_MAX_PROXIES
+#define M2MKX_CLIENT_MAX_PROXIES M2MKX_MAX_PROXIES
+#endif
 
 struct m2mkx_client_proxy {
 	u8 id[M2MKX_ID_LEN];
@@ -34,6 +43,15 @@ struct m2mkx_client_config {
 	/* How long T's authorisation for the proxies lasts. */
 	u16 lifetime_s;
 	struct m2mkx_timing timing;
+	/*
+	 * One radio frame for all shares, as the paper suggests: when
+	 * @bundle_max is non-zero and a SHARES datagram with an entry for
+	 * each of the n proxies fits in @bundle_max bytes, A sends that
+	 * one datagram to @bundle_ep (the link's broadcast or a multicast
+	 * group every proxy hears) instead of one datagram per proxy.
+	 */
+	u16 bundle_max;
+	struct m2mkx_endpoint bundle_ep;
 };
 
 enum m2mkx_client_state {
@@ -54,15 +72,16 @@ struct m2mkx_client {
 	u8 n_b[M2MKX_NONCE_LEN];
 	u8 session[M2MKX_SESSION_LEN];
 	u8 x[M2MKX_SECRET_LEN];
-	u8 shares[M2MKX_MAX_PROXIES * M2MKX_SECRET_LEN];
+	u8 shares[M2MKX_CLIENT_MAX_PROXIES * M2MKX_SECRET_LEN];
 	u8 mk[M2MKX_MK_LEN];
 	u8 n;
-	struct m2mkx_client_proxy proxies[M2MKX_MAX_PROXIES];
-	u8 ids[M2MKX_MAX_PROXIES * M2MKX_PROXY_ID_LEN];	/* from T */
-	u8 ypkg[M2MKX_MAX_PROXIES][M2MKX_YPKG_LEN];	/* relayed by each */
+	struct m2mkx_client_proxy proxies[M2MKX_CLIENT_MAX_PROXIES];
+	u8 ids[M2MKX_CLIENT_MAX_PROXIES * M2MKX_PROXY_ID_LEN];	/* from T */
+	/* What each proxy relayed. */
+	u8 ypkg[M2MKX_CLIENT_MAX_PROXIES][M2MKX_YPKG_LEN];
 	u32 relayed;			/* bit q: proxy q relayed */
 	u32 rejected;			/* bit q: its relay did not open */
-	u8 verdicts[M2MKX_MAX_PROXIES];	/* from B's FINAL */
+	u8 verdicts[M2MKX_CLIENT_MAX_PROXIES];	/* from B's FINAL */
 	u32 tries;
 	u32 rto;
 	u64 next_tx;
@@ -71,7 +90,9 @@ struct m2mkx_client {
 	/* Work counters for the energy model (bench, client library). */
 	struct {
 		u32 ccm_ops;		/* AES-CCM seal or open */
+		u32 aes_blocks;		/* AES block encryptions in them */
 		u32 hashes;		/* SHA-256 computations */
+		u32 sha256_blocks;	/* SHA-256 compressions in them */
 		u32 rng_bytes;
 		u32 tx_datagrams, tx_bytes;
 		u32 rx_datagrams, rx_bytes;
