@@ -14,9 +14,10 @@
 
 /*
  * Every parser checks the exact length first, so the cursor never runs
- * out; should a layout and its length macro ever disagree, reads past the
- * end yield zeros and mark the cursor, and rd_end() refuses the message,
- * rather than anything touching memory beyond the datagram. Pointers a
+ * out; should a layout and its length macro ever disagree, a read past
+ * the end marks the cursor and rd_end() refuses the message, rather than
+ * anything touching memory beyond the datagram: a field taken by pointer
+ * comes back NULL, a copied field as zeros and a number as 0. Pointers a
  * parser hands out are only valid when it returns 0.
  */
 struct rd {
@@ -25,8 +26,6 @@ struct rd {
 	bool overrun;
 };
 
-static const u8 rd_zeros[M2MKX_ROOT_SIG_MAX_LEN];
-
 static const u8 *rd_take(struct rd *r, size_t n)
 {
 	const u8 *p = r->p;
@@ -34,7 +33,7 @@ static const u8 *rd_take(struct rd *r, size_t n)
 	if (r->left < n) {
 		r->overrun = true;
 		r->left = 0;
-		return rd_zeros;
+		return NULL;
 	}
 	r->p += n;
 	r->left -= n;
@@ -43,27 +42,45 @@ static const u8 *rd_take(struct rd *r, size_t n)
 
 static void rd_copy(struct rd *r, void *dst, size_t n)
 {
-	memcpy(dst, rd_take(r, n), n);
+	const u8 *p = rd_take(r, n);
+
+	if (p)
+		memcpy(dst, p, n);
+	else
+		memset(dst, 0, n);
 }
 
+/* Numbers are read through a copy, so an overrun reads zeros. */
 static u8 rd_u8(struct rd *r)
 {
-	return *rd_take(r, 1);
+	u8 v;
+
+	rd_copy(r, &v, 1);
+	return v;
 }
 
 static u16 rd_be16(struct rd *r)
 {
-	return m2mkx_get_be16(rd_take(r, 2));
+	u8 v[2];
+
+	rd_copy(r, v, sizeof(v));
+	return m2mkx_get_be16(v);
 }
 
 static u32 rd_be32(struct rd *r)
 {
-	return m2mkx_get_be32(rd_take(r, 4));
+	u8 v[4];
+
+	rd_copy(r, v, sizeof(v));
+	return m2mkx_get_be32(v);
 }
 
 static u64 rd_be64(struct rd *r)
 {
-	return m2mkx_get_be64(rd_take(r, 8));
+	u8 v[8];
+
+	rd_copy(r, v, sizeof(v));
+	return m2mkx_get_be64(v);
 }
 
 /* A parse is complete when it consumed exactly the datagram. */
