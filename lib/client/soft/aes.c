@@ -8,6 +8,7 @@
  * load time does not depend on the index, and a platform where it does
  * plugs its hardware AES in through soft.h instead.
  */
+#include <m2mkx/bytes.h>
 #include <m2mkx/soft.h>
 
 static const u8 sbox[256] = {
@@ -51,38 +52,35 @@ static u8 xtime(u8 v)
 	return (u8)((v << 1) ^ ((v >> 7) * 0x1b));
 }
 
-static u32 sub_word(u32 w)
-{
-	return (u32)sbox[w >> 24] << 24 | (u32)sbox[(w >> 16) & 0xff] << 16 |
-	       (u32)sbox[(w >> 8) & 0xff] << 8 | sbox[w & 0xff];
-}
-
+/*
+ * The context is the key itself: each round key is computed from the one
+ * before as the block is enciphered, which costs the key expansion once
+ * per block and saves the 176-byte schedule on the caller's stack.
+ */
 void m2mkx_aes128_setkey(struct m2mkx_aes128 *ctx, const u8 key[16])
 {
-	u32 *w = ctx->w;
-	u8 rcon = 1;
-	unsigned int i;
-
-	for (i = 0; i < 4; i++)
-		w[i] = (u32)key[4 * i] << 24 | (u32)key[4 * i + 1] << 16 |
-		       (u32)key[4 * i + 2] << 8 | key[4 * i + 3];
-	for (i = 4; i < 44; i++) {
-		u32 t = w[i - 1];
-
-		if (i % 4 == 0) {
-			t = sub_word(t << 8 | t >> 24) ^ (u32)rcon << 24;
-			rcon = xtime(rcon);
-		}
-		w[i] = w[i - 4] ^ t;
-	}
+	memcpy(ctx->w, key, 16);
 }
 
-static void add_round_key(u8 s[16], const u32 *w)
+/* The next round key of the expansion (FIPS-197 5.2), in place. */
+static void next_round_key(u8 k[16], u8 rcon)
+{
+	unsigned int i;
+
+	k[0] ^= sbox[k[13]] ^ rcon;
+	k[1] ^= sbox[k[14]];
+	k[2] ^= sbox[k[15]];
+	k[3] ^= sbox[k[12]];
+	for (i = 4; i < 16; i++)
+		k[i] ^= k[i - 4];
+}
+
+static void add_round_key(u8 s[16], const u8 k[16])
 {
 	unsigned int i;
 
 	for (i = 0; i < 16; i++)
-		s[i] ^= (u8)(w[i / 4] >> (24 - 8 * (i % 4)));
+		s[i] ^= k[i];
 }
 
 /* SubBytes and ShiftRows together; the state is column-major. */
@@ -116,19 +114,21 @@ static void mix_columns(u8 s[16])
 void m2mkx_aes128_encrypt(const struct m2mkx_aes128 *ctx, const u8 in[16],
 			  u8 out[16])
 {
-	unsigned int round, i;
-	u8 s[16];
+	unsigned int round;
+	u8 s[16], k[16];
+	u8 rcon = 1;
 
-	for (i = 0; i < 16; i++)
-		s[i] = in[i];
-	add_round_key(s, ctx->w);
-	for (round = 1; round < 10; round++) {
+	memcpy(k, ctx->w, sizeof(k));
+	memcpy(s, in, sizeof(s));
+	add_round_key(s, k);
+	for (round = 1; round <= 10; round++) {
+		next_round_key(k, rcon);
+		rcon = xtime(rcon);
 		sub_shift(s);
-		mix_columns(s);
-		add_round_key(s, ctx->w + 4 * round);
+		if (round < 10)
+			mix_columns(s);
+		add_round_key(s, k);
 	}
-	sub_shift(s);
-	add_round_key(s, ctx->w + 40);
-	for (i = 0; i < 16; i++)
-		out[i] = s[i];
+	memcpy(out, s, sizeof(s));
+	m2mkx_wipe(k, sizeof(k));
 }

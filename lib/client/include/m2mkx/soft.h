@@ -16,7 +16,7 @@
 #include <m2mkx/types.h>
 
 #ifndef M2MKX_AES128_CTX_WORDS
-#define M2MKX_AES128_CTX_WORDS 44	/* the software key schedule */
+#define M2MKX_AES128_CTX_WORDS 4	/* the key: round keys come on the fly */
 #endif
 
 struct m2mkx_aes128 {
