@@ -109,9 +109,9 @@ static int setup(struct client_run *run)
 		const struct conf_peer *p = &c->proxy_peers.peer[q];
 		struct m2mkx_neighbour *nb = &run->neighbours[q];
 
-		memcpy(nb->id, p->id, sizeof(nb->id));
-		memcpy(nb->key, p->key, sizeof(nb->key));
-		nb->ep = p->endpoint;
+		memcpy(nb->peer.id, p->id, sizeof(nb->peer.id));
+		memcpy(nb->peer.key, p->key, sizeof(nb->peer.key));
+		nb->peer.ep = p->endpoint;
 		nb->caps = M2MKX_CAP_PROXY;
 	}
 	run->cfg.neighbours = run->neighbours;
@@ -245,7 +245,7 @@ static void print_result(const struct client_run *run, bool print_mk)
 	for (q = 0; q < run->cfg.client.params.n; q++) {
 		unsigned int i = m2mkx_node_proxy(&run->node, q);
 
-		hex_encode(hex, run->neighbours[i].id, M2MKX_ID_LEN);
+		hex_encode(hex, run->neighbours[i].peer.id, M2MKX_ID_LEN);
 		printf("verdict %s %s\n", hex,
 		       verdict_name(m2mkx_node_verdict(&run->node, q)));
 	}

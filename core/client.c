@@ -171,17 +171,13 @@ static int fin_key(struct m2mkx_client *c, u8 k_fin[M2MKX_FIN_KEY_LEN])
 
 /*
  * Once the handshake has ended A holds nothing secret: not x, its shares
- * or MK, nor its copies of the pairwise keys (the caller keeps its own).
+ * or MK. The pairwise keys were never copied: the caller keeps them.
  */
 static void drop_secrets(struct m2mkx_client *c)
 {
-	unsigned int i;
-
 	m2mkx_wipe(c->x, sizeof(c->x));
 	m2mkx_wipe(c->shares, sizeof(c->shares));
 	m2mkx_wipe(c->mk, sizeof(c->mk));
-	for (i = 0; i < M2MKX_ARRAY_SIZE(c->proxies); i++)
-		m2mkx_wipe(c->proxies[i].key, sizeof(c->proxies[i].key));
 }
 
 /* Ends the handshake with @err (negative) and returns it. */
@@ -245,7 +241,7 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	c->work.hashes++;
 	c->work.sha256_blocks += sha_blocks(COMMIT_INPUT_LEN);
 	for (i = 0; i < c->n; i++)
-		memcpy(ids + i * M2MKX_ID_LEN, c->proxies[i].id, M2MKX_ID_LEN);
+		memcpy(ids + i * M2MKX_ID_LEN, c->proxies[i]->id, M2MKX_ID_LEN);
 
 	ad_len = m2mkx_proxy_request_encode(buf, &m);
 	ret = ccm_mac(c, cfg->k_at, M2MKX_MSG_PROXY_REQUEST, buf, ad_len,
@@ -265,7 +261,7 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 static int send_share(struct m2mkx_client *c, unsigned int q,
 		      struct m2mkx_sink *sink)
 {
-	const struct m2mkx_client_proxy *p = &c->proxies[q];
+	const struct m2mkx_client_proxy *p = c->proxies[q];
 	size_t slen = share_len(c);
 	size_t len = M2MKX_SHARES_LEN(1, slen);
 	struct m2mkx_shares m = {
@@ -336,10 +332,10 @@ static int send_bundle(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	m2mkx_a_nonce(nonce, M2MKX_MSG_SHARES, c->n_a);
 
 	for (q = 0, e = buf + hdr_len; q < c->n && !ret; q++) {
-		e_len = m2mkx_shares_entry_encode(e, c->proxies[q].id, (u8)q);
+		e_len = m2mkx_shares_entry_encode(e, c->proxies[q]->id, (u8)q);
 		memcpy(ad + hdr_len, e, e_len);
 		count_ccm(c, hdr_len + e_len, slen);
-		ret = m2mkx_aes128_ccm_seal(c->proxies[q].key, nonce, ad,
+		ret = m2mkx_aes128_ccm_seal(c->proxies[q]->key, nonce, ad,
 					    hdr_len + e_len,
 					    c->shares + q * slen, slen,
 					    e + e_len, M2MKX_TAG_LEN);
@@ -424,16 +420,16 @@ static int retransmit(struct m2mkx_client *c, struct m2mkx_sink *sink)
  * the fixed SHARES nonce repeat under one key, so refuse them, as well as
  * a proxy named twice.
  */
-static int check_proxies(const struct m2mkx_client_proxy *proxies,
+static int check_proxies(const struct m2mkx_client_proxy *const *proxies,
 			 unsigned int n)
 {
 	unsigned int i, j;
 
 	for (i = 0; i < n; i++) {
 		for (j = 0; j < i; j++) {
-			if (!memcmp(proxies[i].id, proxies[j].id,
+			if (!memcmp(proxies[i]->id, proxies[j]->id,
 				    M2MKX_ID_LEN) ||
-			    m2mkx_ct_memeq(proxies[i].key, proxies[j].key,
+			    m2mkx_ct_memeq(proxies[i]->key, proxies[j]->key,
 					   M2MKX_AES128_KEY_LEN))
 				return -M2MKX_EINVAL;
 		}
@@ -445,7 +441,7 @@ int m2mkx_client_start(struct m2mkx_client *c,
 		       const struct m2mkx_client_config *cfg,
 		       const u8 b_id[M2MKX_ID_LEN],
 		       const struct m2mkx_endpoint *b_ep,
-		       const struct m2mkx_client_proxy *proxies,
+		       const struct m2mkx_client_proxy *const *proxies,
 		       unsigned int n, u64 now, struct m2mkx_sink *sink)
 {
 	int ret;
@@ -573,7 +569,7 @@ static int find_proxy(const struct m2mkx_client *c, const u8 p[M2MKX_ID_LEN])
 	unsigned int q;
 
 	for (q = 0; q < c->n; q++)
-		if (!memcmp(c->proxies[q].id, p, M2MKX_ID_LEN))
+		if (!memcmp(c->proxies[q]->id, p, M2MKX_ID_LEN))
 			return (int)q;
 	return -M2MKX_ENOPEER;
 }
@@ -708,7 +704,7 @@ static int rx_relay(struct m2mkx_client *c, const u8 *buf, size_t len,
 	/* y is settled: late relays change nothing, so spend no AES on them. */
 	if (c->state != M2MKX_CLIENT_SHARES_SENT)
 		return -M2MKX_EREPLAY;
-	ret = ccm_verify(c, c->proxies[q].key, M2MKX_MSG_RELAY, buf, m.ad_len,
+	ret = ccm_verify(c, c->proxies[q]->key, M2MKX_MSG_RELAY, buf, m.ad_len,
 			 m.tag);
 	if (ret)
 		return ret;

@@ -30,7 +30,8 @@ static u8 rep_image[M2MKX_REP_SAVE_LEN(M2MKX_NODE_MAX_NEIGHBOURS)];
 
 /* Keys and peers as provisioned, in flash. */
 static const struct m2mkx_neighbour neighbours[M2MKX_NODE_MAX_NEIGHBOURS] = {
-	[0] = { .id = { 1 }, .key = { 1 }, .caps = M2MKX_CAP_PROXY },
+	[0] = { .peer = { .id = { 1 }, .key = { 1 } },
+		.caps = M2MKX_CAP_PROXY },
 };
 
 static const struct m2mkx_node_config config = {

@@ -128,7 +128,7 @@ int m2mkx_node_start(struct m2mkx_node *node, const u8 b_id[M2MKX_ID_LEN],
 		     const struct m2mkx_endpoint *b_ep, u64 now)
 {
 	const struct m2mkx_node_config *cfg = node->cfg;
-	struct m2mkx_client_proxy proxies[M2MKX_CLIENT_MAX_PROXIES];
+	const struct m2mkx_client_proxy *proxies[M2MKX_CLIENT_MAX_PROXIES];
 	unsigned int q, n = cfg->client.params.n;
 	int ret;
 
@@ -142,21 +142,14 @@ int m2mkx_node_start(struct m2mkx_node *node, const u8 b_id[M2MKX_ID_LEN],
 			       node->chosen);
 	if (ret)
 		return ret;
-	for (q = 0; q < n; q++) {
-		const struct m2mkx_neighbour *nb =
-			&cfg->neighbours[node->chosen[q]];
-
-		memcpy(proxies[q].id, nb->id, sizeof(proxies[q].id));
-		memcpy(proxies[q].key, nb->key, sizeof(proxies[q].key));
-		proxies[q].ep = nb->ep;
-	}
+	for (q = 0; q < n; q++)
+		proxies[q] = &cfg->neighbours[node->chosen[q]].peer;
 	m2mkx_wipe(node->mk, sizeof(node->mk));
 	node->reason = 0;
 	node->shares_sent = false;
 	node->status = M2MKX_NODE_BUSY;
 	ret = m2mkx_client_start(&node->c, &cfg->client, b_id, b_ep, proxies,
 				 n, now, &node->sink);
-	m2mkx_wipe(proxies, sizeof(proxies));
 	if (ret) {
 		node->status = M2MKX_NODE_FAILED;
 		node->reason = (u8)-ret;

@@ -317,6 +317,7 @@ struct run {
 	struct m2mkx_params params;
 	struct m2mkx_client_config cfg;
 	struct m2mkx_client_proxy proxies[NPROXIES];
+	const struct m2mkx_client_proxy *proxy_ptrs[NPROXIES];
 	struct m2mkx_client a;
 	struct cap cap;
 	u8 session[M2MKX_SESSION_LEN];
@@ -341,6 +342,7 @@ static void run_init(struct run *r, const struct m2mkx_params *p)
 		memcpy(r->proxies[q].id, p_id[q], M2MKX_ID_LEN);
 		memcpy(r->proxies[q].key, k_ap[q], M2MKX_AES128_KEY_LEN);
 		r->proxies[q].ep = endpoint((u16)(PORT_P0 + q));
+		r->proxy_ptrs[q] = &r->proxies[q];
 	}
 	cap_init(&r->cap);
 }
@@ -379,7 +381,7 @@ static bool a_requests(struct run *r)
 	struct m2mkx_endpoint b_ep = endpoint(PORT_B);
 	const struct cap_dgram *d;
 
-	if (m2mkx_client_start(&r->a, &r->cfg, b_id, &b_ep, r->proxies,
+	if (m2mkx_client_start(&r->a, &r->cfg, b_id, &b_ep, r->proxy_ptrs,
 			       r->params.n, NOW0, &r->cap.sink) ||
 	    play_b(r))
 		return false;

@@ -167,14 +167,14 @@ static void fixture_init(struct fixture *f)
 
 		if (q < 5) {
 			snprintf(name, sizeof(name), "id.P%u", q + 1);
-			memcpy(nb->id, get(name, NULL), M2MKX_ID_LEN);
+			memcpy(nb->peer.id, get(name, NULL), M2MKX_ID_LEN);
 			snprintf(name, sizeof(name), "key.K_AP%u", q + 1);
-			memcpy(nb->key, get(name, NULL), 16);
+			memcpy(nb->peer.key, get(name, NULL), 16);
 		} else {
-			memset(nb->id, 0x60 + (int)q, M2MKX_ID_LEN);
-			memset(nb->key, 0x70 + (int)q, 16);
+			memset(nb->peer.id, 0x60 + (int)q, M2MKX_ID_LEN);
+			memset(nb->peer.key, 0x70 + (int)q, 16);
 		}
-		nb->ep.port = (u16)(10 + q);
+		nb->peer.ep.port = (u16)(10 + q);
 		nb->caps = M2MKX_CAP_PROXY;
 	}
 	f->cfg.neighbours = f->nb;
@@ -255,7 +255,7 @@ static void test_vector(void)
 		snprintf(name, sizeof(name), "shares.A_to_P%u", q + 1);
 		headers += !memcmp(d, get(name, NULL), 71);
 		memcpy(ad, d, 71);
-		opened += !m2mkx_soft_ccm_open(f.nb[q].key, nonce, 13, ad, 71,
+		opened += !m2mkx_soft_ccm_open(f.nb[q].peer.key, nonce, 13, ad, 71,
 					       d + 71, 16, shares + 16 * q, 8);
 	}
 	m2mkx_soft_counters_get(&after);

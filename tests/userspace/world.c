@@ -359,6 +359,7 @@ void world_init(struct world *w, const struct m2mkx_params *p,
 		memcpy(w->a_proxies[q].id, w->p_id[q], M2MKX_ID_LEN);
 		memcpy(w->a_proxies[q].key, w->k_ap[q], 16);
 		w->a_proxies[q].ep = endpoint(NODE_P0 + (int)q);
+		w->a_proxy_ptrs[q] = &w->a_proxies[q];
 	}
 
 	/* B */
@@ -428,7 +429,7 @@ int world_start(struct world *w)
 	struct m2mkx_endpoint b_ep = endpoint(NODE_B);
 
 	return m2mkx_client_start(&w->a, &w->a_cfg, w->b_id, &b_ep,
-				  w->a_proxies, w->params.n, w->now,
+				  w->a_proxy_ptrs, w->params.n, w->now,
 				  &w->sinks[NODE_A].sink);
 }
 

@@ -76,6 +76,7 @@ struct world {
 	struct m2mkx_client_config a_cfg;
 	struct m2mkx_client a;
 	struct m2mkx_client_proxy a_proxies[WORLD_MAX_PROXIES];
+	const struct m2mkx_client_proxy *a_proxy_ptrs[WORLD_MAX_PROXIES];
 
 	struct m2mkx_server_config b_cfg;
 	struct m2mkx_trust trust;

@@ -75,7 +75,8 @@ struct m2mkx_client {
 	u8 shares[M2MKX_CLIENT_MAX_PROXIES * M2MKX_SECRET_LEN];
 	u8 mk[M2MKX_MK_LEN];
 	u8 n;
-	struct m2mkx_client_proxy proxies[M2MKX_CLIENT_MAX_PROXIES];
+	/* The caller's, in order of preference: A copies no key. */
+	const struct m2mkx_client_proxy *proxies[M2MKX_CLIENT_MAX_PROXIES];
 	u8 ids[M2MKX_CLIENT_MAX_PROXIES * M2MKX_PROXY_ID_LEN];	/* from T */
 	/* What each proxy relayed. */
 	u8 ypkg[M2MKX_CLIENT_MAX_PROXIES][M2MKX_YPKG_LEN];
@@ -100,14 +101,16 @@ struct m2mkx_client {
 };
 
 /*
- * Starts a handshake with B (@b_id at @b_ep) through @n proxies in order
- * of preference: draws N_A and x, sends HELLO. @cfg must outlive @c.
+ * Starts a handshake with B (@b_id at @b_ep) through the @n proxies
+ * @proxies points to, in order of preference: draws N_A and x, sends
+ * HELLO. @cfg and the proxies (firmware keeps them in flash) must outlive
+ * the handshake; A keeps the pointers, not copies of the keys.
  */
 int m2mkx_client_start(struct m2mkx_client *c,
 		       const struct m2mkx_client_config *cfg,
 		       const u8 b_id[M2MKX_ID_LEN],
 		       const struct m2mkx_endpoint *b_ep,
-		       const struct m2mkx_client_proxy *proxies,
+		       const struct m2mkx_client_proxy *const *proxies,
 		       unsigned int n, u64 now, struct m2mkx_sink *sink);
 
 /* Feeds A a HELLO_REPLY, PROXY_LIST, RELAY or FINAL. */

@@ -30,11 +30,12 @@
 #define M2MKX_NODE_MAX_NEIGHBOURS 16
 #endif
 
-/* A neighbour that may serve as a proxy; firmware keeps these in flash. */
+/*
+ * A neighbour that may serve as a proxy; firmware keeps these in flash,
+ * and the core reads the chosen ones' keys from there, copying none.
+ */
 struct m2mkx_neighbour {
-	u8 id[M2MKX_ID_LEN];
-	u8 key[M2MKX_AES128_KEY_LEN];	/* K_AP */
-	struct m2mkx_endpoint ep;
+	struct m2mkx_client_proxy peer;	/* id, K_AP, endpoint */
 	u8 caps;			/* M2MKX_CAP_*, the initial flags */
 };
 
