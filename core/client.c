@@ -49,6 +49,17 @@
 		    1) + \
 	 sha_blocks(M2MKX_SHA256_BLOCK_LEN + M2MKX_SHA256_LEN))
 
+/*
+ * The counters exist in builds that define M2MKX_CLIENT_WORK (client.h);
+ * firmware leaves them out, and each count then compiles to nothing: the
+ * arithmetic has no side effects for the compiler to keep.
+ */
+#ifdef M2MKX_CLIENT_WORK
+#define WORK_ADD(c, field, v) (((c)->work.field) += (u32)(v))
+#else
+#define WORK_ADD(c, field, v) ((void)(c), (void)(v))
+#endif
+
 /* AD of the y package: session || A || B || N_B. */
 #define YPKG_AD_LEN (M2MKX_SESSION_LEN + 2 * M2MKX_ID_LEN + M2MKX_NONCE_LEN)
 
@@ -69,8 +80,8 @@ static void count_ccm(struct m2mkx_client *c, size_t ad_len, size_t len)
 
 	if (ad_len)
 		blocks += (ad_len + 2 + 15) / 16;
-	c->work.ccm_ops++;
-	c->work.aes_blocks += (u32)blocks;
+	WORK_ADD(c, ccm_ops, 1);
+	WORK_ADD(c, aes_blocks, (u32)blocks);
 }
 
 static bool active(const struct m2mkx_client *c)
@@ -128,8 +139,8 @@ static void tx_commit(struct m2mkx_client *c, struct m2mkx_sink *sink,
 {
 	sink->tx_commit(sink, buf, send);
 	if (send) {
-		c->work.tx_datagrams++;
-		c->work.tx_bytes += len;
+		WORK_ADD(c, tx_datagrams, 1);
+		WORK_ADD(c, tx_bytes, len);
 	}
 }
 
@@ -163,8 +174,8 @@ static int ccm_verify(struct m2mkx_client *c, const u8 *key,
 
 static int fin_key(struct m2mkx_client *c, u8 k_fin[M2MKX_FIN_KEY_LEN])
 {
-	c->work.hashes += FIN_KEY_HASHES;
-	c->work.sha256_blocks += FIN_KEY_BLOCKS;
+	WORK_ADD(c, hashes, FIN_KEY_HASHES);
+	WORK_ADD(c, sha256_blocks, FIN_KEY_BLOCKS);
 	return m2mkx_traffic_key(k_fin, M2MKX_FIN_KEY_LEN, c->mk,
 				 M2MKX_LABEL_FINISH);
 }
@@ -238,8 +249,8 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	memcpy(m.b, c->b, sizeof(m.b));
 	/* Recomputed rather than stored: retransmissions are rare. */
 	m2mkx_commit_x(m.commitment, c->session, c->x);
-	c->work.hashes++;
-	c->work.sha256_blocks += sha_blocks(COMMIT_INPUT_LEN);
+	WORK_ADD(c, hashes, 1);
+	WORK_ADD(c, sha256_blocks, sha_blocks(COMMIT_INPUT_LEN));
 	for (i = 0; i < c->n; i++)
 		memcpy(ids + i * M2MKX_ID_LEN, c->proxies[i]->id, M2MKX_ID_LEN);
 
@@ -473,7 +484,7 @@ int m2mkx_client_start(struct m2mkx_client *c,
 		m2mkx_wipe(c, sizeof(*c));
 		return ret;
 	}
-	c->work.rng_bytes += sizeof(c->n_a) + sizeof(c->x);
+	WORK_ADD(c, rng_bytes, sizeof(c->n_a) + sizeof(c->x));
 
 	c->state = M2MKX_CLIENT_HELLO_SENT;
 	c->deadline = now + cfg->timing.lifetime_ms;
@@ -556,7 +567,7 @@ static int rx_proxy_list(struct m2mkx_client *c, const u8 *buf, size_t len,
 	if (ret)
 		return fail(c, ret, sink);
 	if (p->share_mode == M2MKX_SHARE_SHAMIR)
-		c->work.rng_bytes += (u32)((p->k - 1) * share_len(c));
+		WORK_ADD(c, rng_bytes, (u32)((p->k - 1) * share_len(c)));
 
 	c->state = M2MKX_CLIENT_SHARES_SENT;
 	arm(c, now);
@@ -640,8 +651,8 @@ static int accept_y(struct m2mkx_client *c, u8 y[M2MKX_SECRET_LEN], u64 now,
 	int ret;
 
 	m2mkx_derive_mk(c->mk, c->cfg->id, c->b, c->n_a, c->n_b, c->x, y);
-	c->work.hashes++;
-	c->work.sha256_blocks += sha_blocks(MK_INPUT_LEN);
+	WORK_ADD(c, hashes, 1);
+	WORK_ADD(c, sha256_blocks, sha_blocks(MK_INPUT_LEN));
 	m2mkx_wipe(y, M2MKX_SECRET_LEN);
 	/* Nothing A still has to send depends on x any more. */
 	m2mkx_wipe(c->x, sizeof(c->x));
@@ -806,8 +817,8 @@ int m2mkx_client_rx(struct m2mkx_client *c, const u8 *buf, size_t len,
 	 */
 	(void)from;
 	/* Counted before any check: the radio paid for it either way. */
-	c->work.rx_datagrams++;
-	c->work.rx_bytes += (u32)len;
+	WORK_ADD(c, rx_datagrams, 1);
+	WORK_ADD(c, rx_bytes, (u32)len);
 
 	type = m2mkx_msg_peek(buf, len);
 	if (type < 0)

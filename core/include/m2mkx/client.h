@@ -88,7 +88,12 @@ struct m2mkx_client {
 	u64 next_tx;
 	u64 deadline;
 	int reason;
-	/* Work counters for the energy model (bench, client library). */
+	/*
+	 * Work counters for the energy model (bench, client library), in
+	 * builds that define M2MKX_CLIENT_WORK; firmware saves their RAM
+	 * and code.
+	 */
+#ifdef M2MKX_CLIENT_WORK
 	struct {
 		u32 ccm_ops;		/* AES-CCM seal or open */
 		u32 aes_blocks;		/* AES block encryptions in them */
@@ -98,6 +103,7 @@ struct m2mkx_client {
 		u32 tx_datagrams, tx_bytes;
 		u32 rx_datagrams, rx_bytes;
 	} work;
+#endif
 };
 
 /*
