@@ -262,67 +262,27 @@ static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
 }
 
 /*
- * Unbundled, one SHARES datagram per proxy, each with the single entry of
- * its addressee, so a proxy never receives the others' ciphertexts. Every
- * entry uses the nonce (SHARES || N_A): CCM needs a nonce unique per key
- * only, and each K_AP is a different pairwise key (start() refuses
- * duplicates), while under one K_AP a retransmission seals the very same
- * share again.
+ * One SHARES datagram to @to with the entries of proxies @first to
+ * @last - 1. Unbundled, A sends one datagram per proxy, each with the
+ * single entry of its addressee, so a proxy never receives the others'
+ * ciphertexts; bundled, one datagram to the bundle endpoint with all n.
+ * Entry q's AD is the header followed by its own P and q, so it is
+ * assembled apart. Every entry uses the nonce (SHARES || N_A): CCM needs
+ * a nonce unique per key only, and each K_AP is a different pairwise key
+ * (start() refuses duplicates), while under one K_AP a retransmission
+ * seals the very same share again: the header (count included) stays the
+ * same, so each entry is byte for byte the original.
  */
-static int send_share(struct m2mkx_client *c, unsigned int q,
-		      struct m2mkx_sink *sink)
+static int send_entries(struct m2mkx_client *c,
+			const struct m2mkx_endpoint *to, unsigned int first,
+			unsigned int last, struct m2mkx_sink *sink)
 {
-	const struct m2mkx_client_proxy *p = c->proxies[q];
 	size_t slen = share_len(c);
-	size_t len = M2MKX_SHARES_LEN(1, slen);
+	size_t len = M2MKX_SHARES_LEN(last - first, slen);
 	struct m2mkx_shares m = {
 		.b_endpoint = c->b_ep,
 		.share_len = (u8)slen,
-		.count = 1,
-	};
-	u8 nonce[M2MKX_CCM_NONCE_LEN];
-	size_t ad_len;
-	u8 *buf;
-	int ret;
-
-	buf = sink->tx_alloc(sink, &p->ep, len);
-	if (!buf)
-		return 0;
-	memcpy(m.a, c->cfg->id, sizeof(m.a));
-	memcpy(m.session, c->session, sizeof(m.session));
-	memcpy(m.n_a, c->n_a, sizeof(m.n_a));
-	memcpy(m.b, c->b, sizeof(m.b));
-	/* With one entry, header || P || q is contiguous: the whole AD. */
-	ad_len = m2mkx_shares_encode(buf, &m);
-	ad_len += m2mkx_shares_entry_encode(buf + ad_len, p->id, (u8)q);
-
-	m2mkx_a_nonce(nonce, M2MKX_MSG_SHARES, c->n_a);
-	count_ccm(c, ad_len, slen);
-	ret = m2mkx_aes128_ccm_seal(p->key, nonce, buf, ad_len,
-				    c->shares + q * slen, slen, buf + ad_len,
-				    M2MKX_TAG_LEN);
-	/* A failed seal may have left the share in the clear. */
-	if (ret)
-		m2mkx_wipe(buf + ad_len, slen + M2MKX_TAG_LEN);
-	tx_commit(c, sink, buf, len, !ret);
-	return ret;
-}
-
-/*
- * All n shares in one datagram to the bundle endpoint. Entry q's AD is
- * the header followed by its own P and q, so it is assembled apart. A
- * retransmission carries all n entries again even when some proxies
- * have relayed: the header (count included) stays the same, so each
- * entry is byte for byte the original under its (K_AP, nonce) pair.
- */
-static int send_bundle(struct m2mkx_client *c, struct m2mkx_sink *sink)
-{
-	size_t slen = share_len(c);
-	size_t len = M2MKX_SHARES_LEN(c->n, slen);
-	struct m2mkx_shares m = {
-		.b_endpoint = c->b_ep,
-		.share_len = (u8)slen,
-		.count = c->n,
+		.count = (u8)(last - first),
 	};
 	u8 ad[M2MKX_SHARES_HDR_LEN + M2MKX_ID_LEN + 1];
 	u8 nonce[M2MKX_CCM_NONCE_LEN];
@@ -331,7 +291,7 @@ static int send_bundle(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	u8 *buf, *e;
 	int ret = 0;
 
-	buf = sink->tx_alloc(sink, &c->cfg->bundle_ep, len);
+	buf = sink->tx_alloc(sink, to, len);
 	if (!buf)
 		return 0;
 	memcpy(m.a, c->cfg->id, sizeof(m.a));
@@ -342,7 +302,7 @@ static int send_bundle(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	memcpy(ad, buf, hdr_len);
 	m2mkx_a_nonce(nonce, M2MKX_MSG_SHARES, c->n_a);
 
-	for (q = 0, e = buf + hdr_len; q < c->n && !ret; q++) {
+	for (q = first, e = buf + hdr_len; q < last && !ret; q++) {
 		e_len = m2mkx_shares_entry_encode(e, c->proxies[q]->id, (u8)q);
 		memcpy(ad + hdr_len, e, e_len);
 		count_ccm(c, hdr_len + e_len, slen);
@@ -375,11 +335,11 @@ static int send_shares(struct m2mkx_client *c, struct m2mkx_sink *sink)
 	int ret;
 
 	if (bundled(c))
-		return send_bundle(c, sink);
+		return send_entries(c, &c->cfg->bundle_ep, 0, c->n, sink);
 	for (q = 0; q < c->n; q++) {
 		if (c->relayed & (1u << q))
 			continue;
-		ret = send_share(c, q, sink);
+		ret = send_entries(c, &c->proxies[q]->ep, q, q + 1, sink);
 		if (ret)
 			return ret;
 	}
