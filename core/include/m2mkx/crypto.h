@@ -27,9 +27,13 @@
  * Room for a backend's incremental SHA-256 state. 128 bytes hold the
  * state of every backend we have (a plain software state is 104 bytes,
  * the kernel's shash descriptor for sha256 120); each backend asserts at
- * build time that its state fits.
+ * build time that its state fits. Firmware with libm2mkx-client's bundled
+ * backend defines it as 13, the software state's 104 bytes, and saves the
+ * rest of every hash context on its stack.
  */
+#ifndef M2MKX_SHA256_CTX_WORDS
 #define M2MKX_SHA256_CTX_WORDS 16
+#endif
 
 struct m2mkx_sha256_ctx {
 	u64 opaque[M2MKX_SHA256_CTX_WORDS];
