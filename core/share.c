@@ -98,6 +98,8 @@ static unsigned int popcount(u32 v)
 size_t m2mkx_share_len(enum m2mkx_share_mode mode, unsigned int k,
 		       size_t secret_len)
 {
+	size_t len;
+
 	if (k == 0 || k > M2MKX_MAX_PROXIES || secret_len == 0 ||
 	    secret_len > M2MKX_SHARE_MAX_SECRET_LEN)
 		return 0;
@@ -105,7 +107,13 @@ size_t m2mkx_share_len(enum m2mkx_share_mode mode, unsigned int k,
 	case M2MKX_SHARE_SHAMIR:
 		return secret_len;
 	case M2MKX_SHARE_DISPERSAL:
-		return (secret_len + k - 1) / k;
+		/*
+		 * ceil(secret_len / k), counted up: A's firmware has no
+		 * divide instruction, and both are at most 32.
+		 */
+		for (len = 0; len * k < secret_len; len++)
+			;
+		return len;
 	}
 	return 0;
 }

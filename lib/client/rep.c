@@ -20,11 +20,25 @@ void m2mkx_rep_init(struct m2mkx_rep *rep, u8 caps)
 
 u16 m2mkx_rep_score(const struct m2mkx_rep *rep)
 {
-	u32 num = (u32)rep->r + ONE;
+	u32 rem = (u32)rep->r + ONE;
 	u32 den = (u32)rep->r + rep->s + 2 * ONE;
+	unsigned int i;
+	u16 q = 0;
 
-	/* (r + 1) / (r + s + 2) < 1, scaled to 16 bits. */
-	return (u16)((num << 16) / den > 0xffff ? 0xffff : (num << 16) / den);
+	/*
+	 * (r + 1) / (r + s + 2) < 1, scaled to 16 bits: the quotient's 16
+	 * bits by long division, which a Cortex-M0+ (no divide instruction)
+	 * does in a few bytes of code instead of the C library's routine.
+	 */
+	for (i = 0; i < 16; i++) {
+		rem <<= 1;
+		q <<= 1;
+		if (rem >= den) {
+			rem -= den;
+			q |= 1;
+		}
+	}
+	return q;
 }
 
 void m2mkx_rep_age(struct m2mkx_rep *rep)
@@ -128,7 +142,9 @@ int m2mkx_rep_select(const struct m2mkx_rep *reps, unsigned int count,
 	if (ret)
 		return ret;
 	/* The pick-th eligible neighbour not chosen takes the last place. */
-	pick = draw[1] % (eligible - n);
+	/* draw[1] mod (eligible - n), by subtraction: see m2mkx_rep_score(). */
+	for (pick = draw[1]; pick >= eligible - n; pick -= eligible - n)
+		;
 	for (i = 0; i < count; i++) {
 		if (!(reps[i].caps & M2MKX_CAP_PROXY) ||
 		    taken(chosen, n, i))
