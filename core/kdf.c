@@ -11,54 +11,54 @@
 #define HMAC_IPAD 0x36
 #define HMAC_OPAD 0x5c
 
+/* Starts @ctx's hash with the key, zero-padded to a block, XOR @pad. */
+static void hmac_start(struct m2mkx_hmac_ctx *ctx, u8 pad)
+{
+	u8 chunk[16];
+	size_t off, i;
+
+	m2mkx_sha256_init(&ctx->hash);
+	for (off = 0; off < M2MKX_SHA256_BLOCK_LEN; off += sizeof(chunk)) {
+		for (i = 0; i < sizeof(chunk); i++)
+			chunk[i] = pad ^ (off + i < ctx->key_len ?
+					  ctx->key[off + i] : 0);
+		m2mkx_sha256_update(&ctx->hash, chunk, sizeof(chunk));
+	}
+	m2mkx_wipe(chunk, sizeof(chunk));
+}
+
 void m2mkx_hmac_init(struct m2mkx_hmac_ctx *ctx, const u8 *key,
 		     size_t key_len)
 {
-	u8 block[M2MKX_SHA256_BLOCK_LEN];
-	size_t i;
-
-	/*
-	 * The key, zero-padded to one block; a key longer than a block is
-	 * replaced by its hash first (RFC 2104 section 2).
-	 */
-	memset(block, 0, sizeof(block));
+	/* A key longer than a block is replaced by its hash (RFC 2104 2). */
 	if (key_len > M2MKX_SHA256_BLOCK_LEN) {
-		m2mkx_sha256_init(&ctx->inner);
-		m2mkx_sha256_update(&ctx->inner, key, key_len);
-		m2mkx_sha256_final(&ctx->inner, block);
-	} else if (key_len) {
-		memcpy(block, key, key_len);
+		m2mkx_sha256_init(&ctx->hash);
+		m2mkx_sha256_update(&ctx->hash, key, key_len);
+		m2mkx_sha256_final(&ctx->hash, ctx->key_hash);
+		key = ctx->key_hash;
+		key_len = M2MKX_SHA256_LEN;
 	}
-
-	for (i = 0; i < sizeof(block); i++)
-		block[i] ^= HMAC_IPAD;
-	m2mkx_sha256_init(&ctx->inner);
-	m2mkx_sha256_update(&ctx->inner, block, sizeof(block));
-
-	/* Turns K ^ ipad into K ^ opad without keeping K itself around. */
-	for (i = 0; i < sizeof(block); i++)
-		block[i] ^= HMAC_IPAD ^ HMAC_OPAD;
-	m2mkx_sha256_init(&ctx->outer);
-	m2mkx_sha256_update(&ctx->outer, block, sizeof(block));
-
-	m2mkx_wipe(block, sizeof(block));
+	ctx->key = key;
+	ctx->key_len = key_len;
+	hmac_start(ctx, HMAC_IPAD);
 }
 
 void m2mkx_hmac_update(struct m2mkx_hmac_ctx *ctx, const void *data,
 		       size_t len)
 {
-	m2mkx_sha256_update(&ctx->inner, data, len);
+	m2mkx_sha256_update(&ctx->hash, data, len);
 }
 
 void m2mkx_hmac_final(struct m2mkx_hmac_ctx *ctx, u8 out[M2MKX_SHA256_LEN])
 {
 	u8 inner[M2MKX_SHA256_LEN];
 
-	m2mkx_sha256_final(&ctx->inner, inner);
-	m2mkx_sha256_update(&ctx->outer, inner, sizeof(inner));
-	m2mkx_sha256_final(&ctx->outer, out);
+	m2mkx_sha256_final(&ctx->hash, inner);
+	hmac_start(ctx, HMAC_OPAD);
+	m2mkx_sha256_update(&ctx->hash, inner, sizeof(inner));
+	m2mkx_sha256_final(&ctx->hash, out);
 	m2mkx_wipe(inner, sizeof(inner));
-	/* Both finals wiped their halves; this covers any padding too. */
+	/* The final wiped the hash; this covers the hashed key too. */
 	m2mkx_wipe(ctx, sizeof(*ctx));
 }
 

@@ -10,9 +10,16 @@
 #include "types.h"
 #include "crypto.h"
 
+/*
+ * One hash context, the inner hash and then the outer, and the key: the
+ * caller's @key must stay unchanged until m2mkx_hmac_final(). On a sensor
+ * this keeps a second hash context off the stack.
+ */
 struct m2mkx_hmac_ctx {
-	struct m2mkx_sha256_ctx inner;
-	struct m2mkx_sha256_ctx outer;
+	struct m2mkx_sha256_ctx hash;
+	const u8 *key;
+	size_t key_len;
+	u8 key_hash[M2MKX_SHA256_LEN];	/* a key longer than a block */
 };
 
 void m2mkx_hmac_init(struct m2mkx_hmac_ctx *ctx, const u8 *key,
