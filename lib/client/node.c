@@ -79,7 +79,6 @@ static void node_event(struct m2mkx_sink *sink, const struct m2mkx_event *ev)
 	learn(node, ev);
 	if (ev->type == M2MKX_EV_COMPLETED) {
 		memcpy(node->mk, ev->mk, sizeof(node->mk));
-		memcpy(node->session, ev->session, sizeof(node->session));
 		node->status = M2MKX_NODE_DONE;
 	} else {
 		node->reason = (u8)(ev->reason ? ev->reason : M2MKX_EINVAL);
@@ -191,7 +190,7 @@ int m2mkx_node_take_mk(struct m2mkx_node *node, u8 mk[M2MKX_MK_LEN],
 	if (node->status != M2MKX_NODE_DONE)
 		return -M2MKX_ESTATE;
 	memcpy(mk, node->mk, M2MKX_MK_LEN);
-	memcpy(session, node->session, M2MKX_SESSION_LEN);
+	memcpy(session, node->c.session, M2MKX_SESSION_LEN);
 	m2mkx_wipe(node->mk, sizeof(node->mk));
 	node->status = M2MKX_NODE_IDLE;
 	return 0;

@@ -82,7 +82,7 @@ struct m2mkx_node {
 	u8 chosen[M2MKX_CLIENT_MAX_PROXIES];	/* neighbour of proxy q */
 	u8 status;			/* enum m2mkx_node_status */
 	u8 reason;			/* M2MKX_E* once FAILED */
-	u8 session[M2MKX_SESSION_LEN];
+	/* The core wipes its MK when it completes; the session id it keeps. */
 	u8 mk[M2MKX_MK_LEN];
 	bool shares_sent;		/* proxies were asked to work */
 	/* The datagram being built in io.tx_buf. */
