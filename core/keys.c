@@ -33,10 +33,11 @@ static void lp_hmac(struct m2mkx_hmac_ctx *ctx, const void *data, size_t len)
 	m2mkx_hmac_update(ctx, data, len);
 }
 
-static void lp_label(struct m2mkx_sha256_ctx *ctx, const char *label)
-{
-	lp_hash(ctx, label, strlen(label));
-}
+/*
+ * The labels are string literals: their length is a constant, and the
+ * sensor links no strlen() for them.
+ */
+#define LP_LABEL(ctx, label) lp_hash((ctx), (label), sizeof(label) - 1)
 
 void m2mkx_a_nonce(u8 nonce[M2MKX_CCM_NONCE_LEN], enum m2mkx_msg_type type,
 		   const u8 n_a[M2MKX_NONCE_LEN])
@@ -55,7 +56,7 @@ void m2mkx_derive_mk(u8 mk[M2MKX_MK_LEN], const u8 a[M2MKX_ID_LEN],
 	struct m2mkx_sha256_ctx ctx;
 
 	m2mkx_sha256_init(&ctx);
-	lp_label(&ctx, LABEL_MK);
+	LP_LABEL(&ctx, LABEL_MK);
 	lp_hash(&ctx, a, M2MKX_ID_LEN);
 	lp_hash(&ctx, b, M2MKX_ID_LEN);
 	lp_hash(&ctx, n_a, M2MKX_NONCE_LEN);
@@ -73,7 +74,7 @@ void m2mkx_commit_x(u8 c[M2MKX_COMMIT_LEN],
 	u8 digest[M2MKX_SHA256_LEN];
 
 	m2mkx_sha256_init(&ctx);
-	lp_label(&ctx, LABEL_COMMIT);
+	LP_LABEL(&ctx, LABEL_COMMIT);
 	lp_hash(&ctx, session, M2MKX_SESSION_LEN);
 	lp_hash(&ctx, x, M2MKX_SECRET_LEN);
 	m2mkx_sha256_final(&ctx, digest);
@@ -88,7 +89,7 @@ void m2mkx_proxy_id(u8 id[M2MKX_PROXY_ID_LEN],
 	u8 digest[M2MKX_SHA256_LEN];
 
 	m2mkx_sha256_init(&ctx);
-	lp_label(&ctx, LABEL_PROXY_ID);
+	LP_LABEL(&ctx, LABEL_PROXY_ID);
 	lp_hash(&ctx, k, M2MKX_OTS_HASH_LEN);
 	m2mkx_sha256_final(&ctx, digest);
 	memcpy(id, digest, M2MKX_PROXY_ID_LEN);
@@ -100,7 +101,7 @@ void m2mkx_root_digest(u8 digest[M2MKX_SHA256_LEN],
 	struct m2mkx_sha256_ctx ctx;
 
 	m2mkx_sha256_init(&ctx);
-	lp_label(&ctx, LABEL_ROOT);
+	LP_LABEL(&ctx, LABEL_ROOT);
 	lp_hash(&ctx, signed_part, M2MKX_ROOT_INFO_SIGNED_LEN);
 	m2mkx_sha256_final(&ctx, digest);
 }
@@ -152,12 +153,4 @@ void m2mkx_confirm(u8 out[M2MKX_CONFIRM_LEN], const u8 conf[32],
 	m2mkx_hmac_final(&ctx, mac);
 	memcpy(out, mac, M2MKX_CONFIRM_LEN);
 	m2mkx_wipe(mac, sizeof(mac));
-}
-
-int m2mkx_traffic_key(u8 *out, size_t len, const u8 mk[M2MKX_MK_LEN],
-		      const char *label)
-{
-	/* MK is a uniformly random SHA-256 output: usable as HKDF's PRK. */
-	return m2mkx_hkdf_expand(out, len, mk, (const u8 *)label,
-				 strlen(label));
 }

@@ -13,6 +13,7 @@
 
 #include "types.h"
 #include "crypto.h"
+#include "kdf.h"
 #include "wire.h"
 
 #define M2MKX_MK_LEN 32
@@ -80,7 +81,18 @@ void m2mkx_confirm(u8 out[M2MKX_CONFIRM_LEN], const u8 conf[32],
 #define M2MKX_LABEL_ESP_B2A "m2mkx-v1-esp-b2a"
 #define M2MKX_LABEL_ESP_SPI "m2mkx-v1-esp-spi"
 
-int m2mkx_traffic_key(u8 *out, size_t len, const u8 mk[M2MKX_MK_LEN],
-		      const char *label);
+/*
+ * Inline, and __builtin_strlen() rather than strlen() (which a
+ * freestanding build does not fold), so that a literal label's length is
+ * a constant: a sensor links no strlen(). MK is a uniformly random
+ * SHA-256 output: usable as HKDF's PRK.
+ */
+static inline int m2mkx_traffic_key(u8 *out, size_t len,
+				    const u8 mk[M2MKX_MK_LEN],
+				    const char *label)
+{
+	return m2mkx_hkdf_expand(out, len, mk, (const u8 *)label,
+				 __builtin_strlen(label));
+}
 
 #endif /* M2MKX_KEYS_H */
