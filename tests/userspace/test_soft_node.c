@@ -428,6 +428,33 @@ static void test_select(void)
 		   "fewer gateways than n is refused");
 }
 
+/*
+ * The score is (r + 1) / (r + s + 2) in 16 bits, computed by long
+ * division for a core without a divide instruction: it must agree with
+ * the quotient the host's divider gives, over the whole 8.8 range (where
+ * the former 32-bit (r + 1) << 16 overflowed for r > 255.0).
+ */
+static void test_score(void)
+{
+	static const u16 v[] = { 0, 1, 2, 255, 256, 257, 511, 1000, 4096,
+				 12345, 32768, 65000, 65534, 65535 };
+	struct m2mkx_rep rep = { 0 };
+	unsigned int i, j, bad = 0;
+	u64 want;
+
+	for (i = 0; i < M2MKX_ARRAY_SIZE(v); i++) {
+		for (j = 0; j < M2MKX_ARRAY_SIZE(v); j++) {
+			rep.r = v[i];
+			rep.s = v[j];
+			want = (((u64)v[i] + 256) << 16) /
+			       ((u64)v[i] + v[j] + 512);
+			if (m2mkx_rep_score(&rep) != want)
+				bad++;
+		}
+	}
+	tap_is_int(bad, 0, "score: long division agrees with the divider");
+}
+
 static void test_flash(void)
 {
 	struct fixture f, g;
@@ -492,6 +519,7 @@ int main(void)
 	test_verdicts();
 	test_silence();
 	test_select();
+	test_score();
 	test_flash();
 	test_tx_cap();
 	return tap_done();
