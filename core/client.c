@@ -453,6 +453,17 @@ int m2mkx_client_start(struct m2mkx_client *c,
 	return 0;
 }
 
+/* A message for A names A and, after HELLO_REPLY, the session. */
+static int check_ours(const struct m2mkx_client *c, const u8 a[M2MKX_ID_LEN],
+		      const u8 session[M2MKX_SESSION_LEN])
+{
+	if (memcmp(a, c->cfg->id, M2MKX_ID_LEN))
+		return -M2MKX_ENOTFORUS;
+	if (memcmp(session, c->session, M2MKX_SESSION_LEN))
+		return -M2MKX_ENOSESSION;
+	return 0;
+}
+
 static int rx_hello_reply(struct m2mkx_client *c, const u8 *buf, size_t len,
 			  u64 now, struct m2mkx_sink *sink)
 {
@@ -503,10 +514,9 @@ static int rx_proxy_list(struct m2mkx_client *c, const u8 *buf, size_t len,
 	/* Before HELLO_REPLY A has no session to match a list against. */
 	if (c->state == M2MKX_CLIENT_HELLO_SENT)
 		return -M2MKX_ESTATE;
-	if (memcmp(m.a, c->cfg->id, sizeof(m.a)))
-		return -M2MKX_ENOTFORUS;
-	if (memcmp(m.session, c->session, sizeof(m.session)))
-		return -M2MKX_ENOSESSION;
+	ret = check_ours(c, m.a, m.session);
+	if (ret)
+		return ret;
 	/* T answers each retransmitted request: nothing to verify again. */
 	if (c->state != M2MKX_CLIENT_REQUEST_SENT)
 		return -M2MKX_EREPLAY;
@@ -665,10 +675,9 @@ static int rx_relay(struct m2mkx_client *c, const u8 *buf, size_t len,
 	    c->state != M2MKX_CLIENT_FINAL_WAIT &&
 	    c->state != M2MKX_CLIENT_DONE)
 		return -M2MKX_ESTATE;
-	if (memcmp(m.a, c->cfg->id, sizeof(m.a)))
-		return -M2MKX_ENOTFORUS;
-	if (memcmp(m.session, c->session, sizeof(m.session)))
-		return -M2MKX_ENOSESSION;
+	ret = check_ours(c, m.a, m.session);
+	if (ret)
+		return ret;
 	q = find_proxy(c, m.p);
 	if (q < 0)
 		return q;
@@ -714,10 +723,9 @@ static int rx_final(struct m2mkx_client *c, const u8 *buf, size_t len,
 	if (c->state != M2MKX_CLIENT_FINAL_WAIT &&
 	    c->state != M2MKX_CLIENT_DONE)
 		return -M2MKX_ESTATE;
-	if (memcmp(m.a, c->cfg->id, sizeof(m.a)))
-		return -M2MKX_ENOTFORUS;
-	if (memcmp(m.session, c->session, sizeof(m.session)))
-		return -M2MKX_ENOSESSION;
+	ret = check_ours(c, m.a, m.session);
+	if (ret)
+		return ret;
 	/* MK is gone once DONE: a copy can be neither checked nor used. */
 	if (c->state == M2MKX_CLIENT_DONE)
 		return -M2MKX_EREPLAY;
