@@ -121,7 +121,11 @@ TEST_LIB_OBJS := $(call obj,$(SAN),$(CORE_SRCS) $(BACKEND_SRCS) $(TEST_RNG_SRCS)
 	$(COMMON_SRCS) $(LIBCLIENT_SRCS))
 $(SAN)/tests/%: $(SAN)/tests/userspace/%.o $(TEST_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS_CRYPTO)
+
+# The session key test adds keys to a keyring of its own.
+$(SAN)/tests/test_sessionkey: $(SAN)/common/keyring.o
+$(SAN)/tests/test_sessionkey: TEST_LDLIBS := -lkeyutils
 
 # The bundled backend's tests, and A's own tests run again on it: A's
 # core and libm2mkx-client with no OpenSSL primitive underneath (the test
