@@ -155,6 +155,13 @@ static void add_key(struct agent_keys *k, const struct conf *c,
 		      k->keyring);
 }
 
+/* Where A's handshake datagrams come to: the module's port, or ours. */
+static u16 handshake_port(const struct conf *c)
+{
+	return c->datapath == CONF_DATAPATH_KERNEL ? c->kernel_port :
+						     c->listen.port;
+}
+
 static void add_esp(struct agent_keys *k, const struct conf *c,
 		    struct held_session *h, const struct m2mkx_event *ev)
 {
@@ -168,7 +175,8 @@ static void add_esp(struct agent_keys *k, const struct conf *c,
 	ret = m2mkx_derive_esp(&esp, ev->mk);
 	if (!ret)
 		ret = xfrm_pair_init(&h->esp, &esp, false, &peer->local,
-				     &peer->address, c->session_lifetime_s);
+				     &peer->address, handshake_port(c),
+				     c->session_lifetime_s);
 	m2mkx_wipe(&esp, sizeof(esp));
 	if (ret) {
 		log_err("session keys: no ESP keys for the session");

@@ -273,7 +273,9 @@ static int install_esp(const struct client_run *run)
 	ret = m2mkx_derive_esp(&esp, run->mk);
 	if (!ret)
 		ret = xfrm_pair_init(&pair, &esp, true, &peer->local,
-				     &peer->address, c->session_lifetime_s);
+				     &peer->address,
+				     c->server_peers.peer[0].endpoint.port,
+				     c->session_lifetime_s);
 	m2mkx_wipe(&esp, sizeof(esp));
 	if (ret) {
 		log_err("%s:%u: [EspPeer]: no ESP keys", c->path, peer->line);

@@ -20,12 +20,19 @@
 
 #include <m2mkx/bytes.h>
 
+#include "common/log.h"
 #include "common/xfrm.h"
 
 /* RFC 4106 AES-GCM, as the kernel's crypto API names it. */
 #define ESP_AEAD_NAME "rfc4106(gcm(aes))"
 #define ESP_ICV_BITS 128
 #define ESP_REPLAY_WINDOW 32
+/*
+ * Policy priorities, lower first: the handshake's bypass before the
+ * session's ESP policy.
+ */
+#define PRIORITY_BYPASS 100
+#define PRIORITY_ESP 200
 
 /* The largest request: a header, the SA, the algorithm and its key. */
 #define XFRM_MSG_MAX_LEN 1024
@@ -53,7 +60,8 @@ int xfrm_ip_parse(struct xfrm_ip *ip, const char *s)
 
 int xfrm_pair_init(struct xfrm_pair *p, const struct m2mkx_esp_keys *esp,
 		   bool is_a, const struct xfrm_ip *local,
-		   const struct xfrm_ip *remote, uint32_t lifetime_s)
+		   const struct xfrm_ip *remote, uint16_t handshake_port,
+		   uint32_t lifetime_s)
 {
 	if (local->family != remote->family) {
 		errno = EAFNOSUPPORT;
@@ -67,6 +75,8 @@ int xfrm_pair_init(struct xfrm_pair *p, const struct m2mkx_esp_keys *esp,
 	memcpy(p->key_out, is_a ? esp->a2b : esp->b2a, sizeof(p->key_out));
 	memcpy(p->key_in, is_a ? esp->b2a : esp->a2b, sizeof(p->key_in));
 	p->lifetime_s = lifetime_s;
+	p->is_a = is_a;
+	p->handshake_port = handshake_port;
 	return 0;
 }
 
@@ -136,7 +146,33 @@ static void put_lifetime(struct xfrm_lifetime_cfg *lft, uint32_t seconds)
 	lft->hard_add_expires_seconds = seconds;
 }
 
-/* Sends @r and reads its acknowledgement: 0 or a negative errno. */
+/* The kernel's extended ACK message after error @e of @len bytes, or NULL. */
+static const char *ack_message(const struct nlmsghdr *nh, size_t len)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nh);
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+
+	/* NETLINK_CAP_ACK: the request comes back as its header only. */
+	if (!(nh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	while (off + NLA_HDRLEN <= len) {
+		const struct nlattr *a = (const void *)((const uint8_t *)nh + off);
+
+		if (a->nla_len < NLA_HDRLEN || off + a->nla_len > len)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG &&
+		    a->nla_len > NLA_HDRLEN &&
+		    ((const char *)a)[a->nla_len - 1] == '\0')
+			return (const char *)a + NLA_HDRLEN;
+		off += NLA_ALIGN(a->nla_len);
+	}
+	return NULL;
+}
+
+/*
+ * Sends @r and reads its acknowledgement: 0 or a negative errno. What the
+ * kernel said about a refusal, if anything, goes to the log.
+ */
 static int transact(int fd, struct xfrm_req *r)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
@@ -144,7 +180,9 @@ static int transact(int fd, struct xfrm_req *r)
 		struct nlmsghdr nh;
 		uint8_t buf[4096];
 	} ack;
+	const char *msg;
 	ssize_t n;
+	int err;
 
 	r->nh.nlmsg_seq = 1;
 	if (sendto(fd, r->buf, r->nh.nlmsg_len, 0,
@@ -160,7 +198,11 @@ static int transact(int fd, struct xfrm_req *r)
 		if ((size_t)n < NLMSG_HDRLEN + sizeof(struct nlmsgerr) ||
 		    ack.nh.nlmsg_type != NLMSG_ERROR)
 			return -EPROTO;
-		return ((struct nlmsgerr *)NLMSG_DATA(&ack.nh))->error;
+		err = ((struct nlmsgerr *)NLMSG_DATA(&ack.nh))->error;
+		msg = err ? ack_message(&ack.nh, (size_t)n) : NULL;
+		if (msg)
+			log_err("xfrm: %s", msg);
+		return err;
 	}
 }
 
@@ -218,9 +260,35 @@ static int del_sa(int fd, const struct xfrm_ip *src, const struct xfrm_ip *dst,
 	return ret == -ESRCH || ret == -ENOENT ? 0 : ret;
 }
 
-/* The policy for packets from @src to @dst: ESP with the SA of @spi. */
-static int set_policy(int fd, const struct xfrm_ip *src,
-		      const struct xfrm_ip *dst, uint8_t dir, uint32_t spi,
+/* Which packets from @src to @dst a policy is for. */
+struct flow {
+	const struct xfrm_ip *src;
+	const struct xfrm_ip *dst;
+	uint16_t sport;			/* UDP ports; both 0: all traffic */
+	uint16_t dport;
+};
+
+static void put_flow(struct xfrm_selector *sel, const struct flow *f)
+{
+	put_selector(sel, f->src, f->dst);
+	if (!f->sport && !f->dport)
+		return;
+	sel->proto = IPPROTO_UDP;
+	if (f->sport) {
+		sel->sport = htons(f->sport);
+		sel->sport_mask = 0xffff;
+	}
+	if (f->dport) {
+		sel->dport = htons(f->dport);
+		sel->dport_mask = 0xffff;
+	}
+}
+
+/*
+ * The policy for flow @f in @dir: ESP with the SA of @spi, or with @spi 0
+ * no transform at all (the handshake's bypass).
+ */
+static int set_policy(int fd, const struct flow *f, uint8_t dir, uint32_t spi,
 		      uint32_t lifetime_s)
 {
 	struct xfrm_userpolicy_info *pol;
@@ -230,18 +298,21 @@ static int set_policy(int fd, const struct xfrm_ip *src,
 	/* UPDPOLICY: a new session with the same peer takes it over. */
 	req_init(&r, XFRM_MSG_UPDPOLICY, NLM_F_CREATE, sizeof(*pol));
 	pol = req_data(&r);
-	put_selector(&pol->sel, src, dst);
+	put_flow(&pol->sel, f);
 	put_lifetime(&pol->lft, lifetime_s);
+	pol->priority = spi ? PRIORITY_ESP : PRIORITY_BYPASS;
 	pol->dir = dir;
 	pol->action = XFRM_POLICY_ALLOW;
 	pol->share = XFRM_SHARE_ANY;
+	if (!spi)
+		return transact(fd, &r);
 
 	tmpl = req_attr(&r, XFRMA_TMPL, sizeof(*tmpl));
 	memset(tmpl, 0, sizeof(*tmpl));
-	put_addr(&tmpl->id.daddr, dst);
+	put_addr(&tmpl->id.daddr, f->dst);
 	tmpl->id.proto = IPPROTO_ESP;
-	tmpl->family = (uint16_t)src->family;
-	put_addr(&tmpl->saddr, src);
+	tmpl->family = (uint16_t)f->src->family;
+	put_addr(&tmpl->saddr, f->src);
 	tmpl->reqid = spi;
 	tmpl->mode = XFRM_MODE_TRANSPORT;
 	tmpl->share = XFRM_SHARE_ANY;
@@ -251,8 +322,7 @@ static int set_policy(int fd, const struct xfrm_ip *src,
 	return transact(fd, &r);
 }
 
-static int del_policy(int fd, const struct xfrm_ip *src,
-		      const struct xfrm_ip *dst, uint8_t dir)
+static int del_policy(int fd, const struct flow *f, uint8_t dir)
 {
 	struct xfrm_userpolicy_id *id;
 	struct xfrm_req r;
@@ -260,7 +330,7 @@ static int del_policy(int fd, const struct xfrm_ip *src,
 
 	req_init(&r, XFRM_MSG_DELPOLICY, 0, sizeof(*id));
 	id = req_data(&r);
-	put_selector(&id->sel, src, dst);
+	put_flow(&id->sel, f);
 	id->dir = dir;
 	ret = transact(fd, &r);
 	return ret == -ENOENT || ret == -ESRCH ? 0 : ret;
@@ -271,8 +341,13 @@ static int xfrm_open(void)
 	struct sockaddr_nl local = { .nl_family = AF_NETLINK };
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_XFRM);
 
+	int one = 1;
+
 	if (fd < 0)
 		return -errno;
+	/* Refusals with the kernel's reason, without our request echoed. */
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&local, sizeof(local))) {
 		int err = errno;
 
@@ -284,14 +359,35 @@ static int xfrm_open(void)
 
 /* --- the pair ------------------------------------------------------------ */
 
+/*
+ * The four flows of the pair's policies: all traffic out and in, and the
+ * handshake out and in, whose B end is on the handshake port.
+ */
+static void pair_flows(const struct xfrm_pair *p, struct flow f[4])
+{
+	uint16_t port = p->handshake_port;
+
+	f[0] = (struct flow){ &p->local, &p->remote, 0, 0 };
+	f[1] = (struct flow){ &p->remote, &p->local, 0, 0 };
+	f[2] = (struct flow){ &p->local, &p->remote,
+			      p->is_a ? 0 : port, p->is_a ? port : 0 };
+	f[3] = (struct flow){ &p->remote, &p->local,
+			      p->is_a ? port : 0, p->is_a ? 0 : port };
+}
+
 static int remove_with(int fd, const struct xfrm_pair *p, bool policies)
 {
-	int ret = 0, r;
+	static const uint8_t dirs[4] = {
+		XFRM_POLICY_OUT, XFRM_POLICY_IN, XFRM_POLICY_OUT, XFRM_POLICY_IN
+	};
+	struct flow f[4];
+	int ret = 0, r, i;
 
-	if (policies) {
-		r = del_policy(fd, &p->local, &p->remote, XFRM_POLICY_OUT);
-		ret = ret ? ret : r;
-		r = del_policy(fd, &p->remote, &p->local, XFRM_POLICY_IN);
+	pair_flows(p, f);
+	for (i = 0; policies && i < 4; i++) {
+		if (i >= 2 && !p->handshake_port)
+			break;
+		r = del_policy(fd, &f[i], dirs[i]);
 		ret = ret ? ret : r;
 	}
 	r = del_sa(fd, &p->local, &p->remote, p->spi_out);
@@ -302,10 +398,12 @@ static int remove_with(int fd, const struct xfrm_pair *p, bool policies)
 
 int xfrm_pair_install(const struct xfrm_pair *p)
 {
+	struct flow f[4];
 	int fd = xfrm_open(), ret;
 
 	if (fd < 0)
 		return fd;
+	pair_flows(p, f);
 	ret = add_sa(fd, &p->local, &p->remote, p->spi_out, p->key_out,
 		     p->lifetime_s);
 	if (!ret) {
@@ -315,12 +413,19 @@ int xfrm_pair_install(const struct xfrm_pair *p)
 			del_sa(fd, &p->local, &p->remote, p->spi_out);
 	}
 	if (!ret) {
-		ret = set_policy(fd, &p->local, &p->remote, XFRM_POLICY_OUT,
-				 p->spi_out, p->lifetime_s);
-		if (!ret)
-			ret = set_policy(fd, &p->remote, &p->local,
-					 XFRM_POLICY_IN, p->spi_in,
+		/* The bypass first: no handshake datagram meets ESP. */
+		if (p->handshake_port)
+			ret = set_policy(fd, &f[2], XFRM_POLICY_OUT, 0,
 					 p->lifetime_s);
+		if (!ret && p->handshake_port)
+			ret = set_policy(fd, &f[3], XFRM_POLICY_IN, 0,
+					 p->lifetime_s);
+		if (!ret)
+			ret = set_policy(fd, &f[0], XFRM_POLICY_OUT,
+					 p->spi_out, p->lifetime_s);
+		if (!ret)
+			ret = set_policy(fd, &f[1], XFRM_POLICY_IN,
+					 p->spi_in, p->lifetime_s);
 		if (ret)
 			remove_with(fd, p, true);
 	}

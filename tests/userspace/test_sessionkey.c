@@ -107,8 +107,8 @@ static void test_pair(void)
 	       i6.addr[15] == 0x30, "xfrm: IPv4 and IPv6 addresses parse");
 	tap_ok(xfrm_ip_parse(&i6, "10.77.0.300") == -1 &&
 	       xfrm_ip_parse(&i6, "host") == -1, "xfrm: and nothing else");
-	xfrm_pair_init(&a, &esp, true, &ia, &ib, 60);
-	xfrm_pair_init(&b, &esp, false, &ib, &ia, 60);
+	xfrm_pair_init(&a, &esp, true, &ia, &ib, 7510, 60);
+	xfrm_pair_init(&b, &esp, false, &ib, &ia, 7510, 60);
 	tap_ok(a.spi_out == esp.spi_a2b && a.spi_in == esp.spi_b2a &&
 	       !memcmp(a.key_out, esp.a2b, M2MKX_ESP_KEY_LEN) &&
 	       !memcmp(a.key_in, esp.b2a, M2MKX_ESP_KEY_LEN),
@@ -119,7 +119,7 @@ static void test_pair(void)
 	       "xfrm: B's pair is A's turned around");
 	xfrm_ip_parse(&i6, "fd00:77::30");
 	errno = 0;
-	tap_ok(xfrm_pair_init(&b, &esp, false, &i6, &ia, 60) == -1 &&
+	tap_ok(xfrm_pair_init(&b, &esp, false, &i6, &ia, 7510, 60) == -1 &&
 	       errno == EAFNOSUPPORT, "xfrm: addresses of two families refused");
 }
 
