@@ -36,8 +36,9 @@ fail() {
 }
 
 step 1 "the m2mkx module on $(uname -r), nodes A, P1..P5, B, T in network namespaces"
-load_module m2mkx && load_module xfrm_user && load_module esp4 ||
+if ! { load_module m2mkx && load_module xfrm_user && load_module esp4; }; then
 	fail "modules load" "cannot load m2mkx, xfrm_user or esp4"
+fi
 topo_up > topo.err 2>&1 || fail "topology" "$(cat topo.err)"
 echo "    loaded: $(grep -o '^\(m2mkx\|esp4\|xfrm_user\) ' /proc/modules | paste -s -d ' ')"
 

@@ -26,6 +26,9 @@
 #   field KEY              the value after " KEY=" in a line on stdin
 #   mk_of_key SERIAL       the payload of key SERIAL in hex
 
+# dir and trust_ring come from the test; a_id and the rest are for it.
+# shellcheck disable=SC2154,SC2034
+
 a_id=0200000000000001
 b_id=02000000000000bb
 t_id=02000000000000f0

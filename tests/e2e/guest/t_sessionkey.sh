@@ -44,6 +44,8 @@ dir=$(pwd)
 LT=45
 A=$(topo_addr a)
 B=$(topo_addr b)
+# Commands prefixed by these run as nobody and as KeyOwner (unquoted on
+# purpose: they are words).
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 OWNER="setpriv --reuid=1000 --regid=1000 --clear-groups"
 
@@ -96,6 +98,7 @@ b_session_conf=$(printf '[Session]\nKeyring = %%:m2mkx\nKeyOwner = m2mkx\nLifeti
 	$LT "$a_id" "$A" "$B")
 
 # --- set-up --------------------------------------------------------------
+# shellcheck disable=SC2317 # run by run_ok
 load_all() {
 	load_module m2mkx && load_module xfrm_user && load_module esp4
 }
@@ -148,21 +151,26 @@ refused() {
 	shift 2
 	_out=$("$@" 2>&1)
 	_rc=$?
-	case "$_out" in
-	*"$_words"*) [ $_rc != 0 ] && [ $_rc -lt 124 ] ;;
-	*) false ;;
-	esac && ok "$_desc" || not_ok "$_desc" "exit $_rc: $_out"
+	if [ $_rc != 0 ] && [ $_rc -lt 124 ] &&
+	   case "$_out" in *"$_words"*) true ;; *) false ;; esac; then
+		ok "$_desc"
+	else
+		not_ok "$_desc" "exit $_rc: $_out"
+	fi
 }
+# shellcheck disable=SC2086
 refused "key: nobody cannot read it" "Permission denied" \
 	$NOBODY keyctl pipe "$serial"
 
 # --- privileges -----------------------------------------------------------
 before=$(ip netns exec b m2mctl show instance 2>&1)
+# shellcheck disable=SC2086
 refused "privilege: nobody cannot configure the module (EPERM)" \
 	"Operation not permitted" \
 	ip netns exec b $NOBODY m2mctl set max-sessions 7
 is "$(ip netns exec b m2mctl show instance 2>&1)" "$before" \
 	"privilege: and the instance is as it was"
+# shellcheck disable=SC2086
 refused "privilege: nobody cannot join the events group (EPERM)" \
 	"Operation not permitted" \
 	ip netns exec b $NOBODY timeout 10 m2mctl monitor
@@ -228,9 +236,11 @@ is "${stop_bad:-ok}" ok "shutdown: B's agent exits 0"
 refused "shutdown: its key went with the agent" "" keyctl pipe "$serial"
 is "$(sa b "$A" "$B")$(sa b "$B" "$A")$(policies b)" "" \
 	"shutdown: and its SAs and policies"
-grep -q "^esp removed session=$a_session" b.out &&
-	ok "shutdown: B's agent says so" ||
+if grep -q "^esp removed session=$a_session" b.out; then
+	ok "shutdown: B's agent says so"
+else
 	not_ok "shutdown: B's agent says so" "$(tail -n 5 b.out)"
+fi
 
 # --- B on the userspace data path ------------------------------------------------
 write_b userspace "$b_session_conf"
