@@ -341,9 +341,14 @@ static void test_keyring(void)
 	/* Only this process and its children see this keyring. */
 	if (keyctl_join_session_keyring(NULL) < 0 ||
 	    keyring_resolve("@s", &ring)) {
-		printf("Bail out! no session keyring of our own: %s\n",
+		/*
+		 * Containers' seccomp filters commonly refuse the keyring
+		 * system calls: nothing to test there. The e2e VM tests the
+		 * keys of real sessions (t_sessionkey.sh).
+		 */
+		tap_ok(1, "keyring: session keys # SKIP no keyrings here: %s",
 		       strerror(errno));
-		exit(1);
+		return;
 	}
 	key = keyring_add_session_key(ring, "m2mkx:test", mk, (uid_t)-1,
 				      (gid_t)-1, 100);
