@@ -15,7 +15,7 @@
 . "$E2E/agents.sh"
 . "$E2E/deploy.sh"
 
-plan 4
+plan 5
 dir=$(pwd)
 A=$(topo_addr a)
 B=$(topo_addr b)
@@ -89,6 +89,11 @@ is "$b_mk" "$a_mk" "A holds the MK that B's keyring holds"
 step 6 "ESP between A and B: SAs derived from MK, then ping"
 echo "    \$ ip -n b xfrm state     (keys cut short)"
 ip -n b xfrm state | grep -v -e anti-replay -e '^	replay' | show
+a_sa=$(sa a "$A" "$B" | cut -d' ' -f1,2)
+echo "A's SA to B:   $a_sa" | show
+echo "B's SA from A: $(sa b "$A" "$B" | cut -d' ' -f1,2)" | show
+is "$(sa b "$A" "$B" | cut -d' ' -f1,2)" "${a_sa:-none at A}" \
+	"A and B derived the same SA pair from MK"
 echo "    \$ ip -n b xfrm policy"
 ip -n b xfrm policy | grep -e '^src' -e 'dir' | show
 echo "    \$ ping -c 3 $B     (from A)"

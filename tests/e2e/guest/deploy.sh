@@ -25,6 +25,8 @@
 #                          up to S seconds (10)
 #   field KEY              the value after " KEY=" in a line on stdin
 #   mk_of_key SERIAL       the payload of key SERIAL in hex
+#   sa NODE SRC DST        "spi key packets" of NODE's ESP SA from SRC to
+#                          DST (ip -s xfrm state), nothing when none
 
 # dir and trust_ring come from the test; a_id and the rest are for it.
 # shellcheck disable=SC2154,SC2034
@@ -138,4 +140,15 @@ field() {
 
 mk_of_key() {
 	keyctl pipe "$1" 2>/dev/null | od -An -v -tx1 | tr -d ' \n'
+}
+
+sa() {
+	ip -n "$1" -s xfrm state 2>/dev/null | awk -v s="$2" -v d="$3" '
+		/^src / { on = ($2 == s && $4 == d); cur = 0; next }
+		!on { next }
+		$1 == "proto" && $2 == "esp" { spi = $4; sub(/\(.*/, "", spi) }
+		$1 == "aead" { key = $3 }
+		/lifetime current:/ { cur = 1; next }
+		cur == 1 { split($2, p, "("); pk = p[1]; cur = 2 }
+		END { if (spi != "") print spi, key, pk }'
 }

@@ -49,18 +49,6 @@ B=$(topo_addr b)
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
 OWNER="setpriv --reuid=1000 --regid=1000 --clear-groups"
 
-# sa NODE SRC DST: "spi key packets" of NODE's SA from SRC to DST.
-sa() {
-	ip -n "$1" -s xfrm state 2>/dev/null | awk -v s="$2" -v d="$3" '
-		/^src / { on = ($2 == s && $4 == d); cur = 0; next }
-		!on { next }
-		$1 == "proto" && $2 == "esp" { spi = $4; sub(/\(.*/, "", spi) }
-		$1 == "aead" { key = $3 }
-		/lifetime current:/ { cur = 1; next }
-		cur == 1 { split($2, p, "("); pk = p[1]; cur = 2 }
-		END { if (spi != "") print spi, key, pk }'
-}
-
 # policies NODE: "src dst dir [sport=N|dport=N]" lines of NODE's xfrm
 # policies, sorted (the port: the handshake's bypass).
 policies() {
