@@ -202,6 +202,8 @@ static int transact(int fd, struct xfrm_req *r)
 		msg = err ? ack_message(&ack.nh, (size_t)n) : NULL;
 		if (msg)
 			log_err("xfrm: %s", msg);
+		/* Without NETLINK_CAP_ACK a refusal echoes the SA's key. */
+		m2mkx_wipe(&ack, sizeof(ack));
 		return err;
 	}
 }
