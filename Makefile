@@ -6,7 +6,9 @@
 #   make bench      benchmarks; figures also go to build/bench.jsonl
 #   make size-arm   libm2mkx-client's flash and RAM on a Cortex-M0+
 #   make bench-vm   B's capacity, kernel vs userspace, in the e2e VM
-#   make demo       the four roles over loopback, printing both ends' MK
+#   make demo       a key establishment in the VM, kernel data path, the
+#                   key in B's keyring, ESP between A and B (VM)
+#   make demo-userspace  the four roles over loopback, userspace only
 #   make vectors    regenerate tests/vectors/transcript.txt from fixed seeds
 #   make module     the kernel module m2mkx.ko, against Debian's stock kernel
 #   make lint       checkpatch --strict, sparse and W=1 over module and core
@@ -123,7 +125,11 @@ TEST_LIB_OBJS := $(call obj,$(SAN),$(CORE_SRCS) $(BACKEND_SRCS) $(TEST_RNG_SRCS)
 	$(COMMON_SRCS) $(LIBCLIENT_SRCS))
 $(SAN)/tests/%: $(SAN)/tests/userspace/%.o $(TEST_LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(TEST_LDLIBS) $(LDLIBS_CRYPTO)
+
+# The session key test adds keys to a keyring of its own.
+$(SAN)/tests/test_sessionkey: $(SAN)/common/keyring.o
+$(SAN)/tests/test_sessionkey: TEST_LDLIBS := -lkeyutils
 
 # The bundled backend's tests, and A's own tests run again on it: A's
 # core and libm2mkx-client with no OpenSSL primitive underneath (the test
@@ -197,11 +203,23 @@ bench-run: $(BENCH_BIN)
 size-arm: deps
 	@scripts/size-arm --build $(BUILD)
 
+# make demo: the README's first command. The key establishment in the e2e
+# VM through the kernel data path, the session key in B's keyring and ESP
+# between A and B (scripts/demo); make demo-userspace: the four roles over
+# loopback, userspace only, no VM.
 demo: deps
+	@scripts/install-deps-vm
 	@$(MAKE) --no-print-directory demo-run
 
-.PHONY: demo-run
+.PHONY: demo-run demo-userspace
 demo-run: $(PROGRAMS)
+	@echo "==> building m2mkx.ko for the VM's kernel"
+	@KVER=$$(tests/e2e/vm-kernel --release) && \
+		$(MAKE) --no-print-directory module KVER=$$KVER KDIR= >$(BUILD)/demo-module.log 2>&1 || \
+		{ cat $(BUILD)/demo-module.log; exit 1; }
+	@scripts/demo
+
+demo-userspace: deps $(PROGRAMS)
 	@M2MKX_BIN=$(abspath $(OPT)) scripts/demo-userspace
 
 vectors: $(SAN)/tests/test_transcript

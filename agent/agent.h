@@ -25,11 +25,14 @@
 
 struct agent;
 struct agent_kernel;
+struct agent_keys;
 struct agent_role;
 struct m2mkx_trust;
 
 struct agent_role_ops {
 	const char *name;		/* in events and counters */
+	/* B: its completions carry the session's MK (sessionkey.c). */
+	bool is_server;
 	/* Message types the role takes: the loop routes them to it. */
 	const u8 *types;
 	unsigned int ntypes;
@@ -75,6 +78,8 @@ struct agent {
 	unsigned long drops[M2MKX_ERR_COUNT];
 	/* DataPath = kernel: the module's sockets; NULL otherwise. */
 	struct agent_kernel *kernel;
+	/* B's session keys and SAs (sessionkey.c); NULL: none configured. */
+	struct agent_keys *keys;
 	u8 rx_buf[UDP_MAX_DGRAM];
 };
 
@@ -100,6 +105,21 @@ int agent_kernel_fd(const struct agent *ag);
 void agent_kernel_events(struct agent *ag);
 /* P_i with the module: takes T's KEY_MATERIAL and installs it there. */
 struct agent_role *agent_kproxy_new(struct agent *ag);
+
+/*
+ * B's session keys (sessionkey.c): [Session] Keyring and [EspPeer].
+ * agent_keys_start() resolves (or creates) the keyring; -1 when it
+ * cannot. agent_keys_completed() takes every completion event, of either
+ * data path, before it is printed: for B's completions it adds MK to the
+ * keyring and the ESP SA pair, printing "key added ..." and "esp added
+ * ...". The timers remove them when [Session] Lifetime ends, and
+ * agent_keys_stop() removes whatever is left.
+ */
+int agent_keys_start(struct agent *ag);
+void agent_keys_completed(struct agent *ag, const struct m2mkx_event *ev);
+u64 agent_keys_deadline(const struct agent *ag);
+void agent_keys_timers(struct agent *ag, u64 now);
+void agent_keys_stop(struct agent *ag);
 
 /*
  * Builds @trust from the configuration's TrustCertificate files, printing

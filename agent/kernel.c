@@ -406,7 +406,7 @@ int agent_kernel_fd(const struct agent *ag)
 
 static int on_event(u8 cmd, struct nlattr **tb, void *arg)
 {
-	const struct agent *ag = arg;
+	struct agent *ag = arg;
 	struct kernel_session s;
 	struct m2mkx_event ev;
 
@@ -417,6 +417,9 @@ static int on_event(u8 cmd, struct nlattr **tb, void *arg)
 		return 0;
 	}
 	kernel_session_event(&s, cmd, &ev);
+	/* First: who reads the event line may look for the key at once. */
+	if (s.role == M2MKX_ROLE_SERVER)
+		agent_keys_completed(ag, &ev);
 	event_print(stdout, kernel_role_name(s.role), &ev, ag->print_keys);
 	return 0;
 }

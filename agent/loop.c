@@ -34,6 +34,9 @@ static void role_event(struct udp_sink *us, const struct m2mkx_event *ev)
 
 	if (ev->type == M2MKX_EV_COMPLETED)
 		r->completed++;
+	/* First: who reads the event line may look for the key at once. */
+	if (r->ops->is_server)
+		agent_keys_completed(r->ag, ev);
 	event_print(stdout, r->ops->name, ev, r->ag->print_keys);
 }
 
@@ -140,7 +143,7 @@ static void receive(struct agent *ag)
 
 static u64 next_deadline(const struct agent *ag)
 {
-	u64 deadline = M2MKX_NO_DEADLINE;
+	u64 deadline = agent_keys_deadline(ag);
 	unsigned int i;
 
 	for (i = 0; i < ag->nroles; i++) {
@@ -163,6 +166,7 @@ static void run_timers(struct agent *ag, u64 now)
 		r->ops->timers(r, now);
 		r->busy_ns += clock_mono_ns() - start - (r->sink.tx_ns - tx_ns);
 	}
+	agent_keys_timers(ag, now);
 }
 
 /* Returns true when the agent should stop. */

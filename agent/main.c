@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 	if (ag->conf.datapath == CONF_DATAPATH_KERNEL &&
 	    agent_kernel_start(ag))
 		goto out_roles;
-	if (start_roles(ag))
+	if (start_roles(ag) || agent_keys_start(ag))
 		goto out_roles;
 	if (!udp_local(&ag->sock, &local)) {
 		endpoint_format(ep, &local);
@@ -162,6 +162,8 @@ int main(int argc, char **argv)
 	ret = agent_run(ag) ? 1 : 0;
 	agent_print_counters(ag);
 out_roles:
+	/* The sessions end with the agent: nothing left to no one's care. */
+	agent_keys_stop(ag);
 	stop_roles(ag);
 	agent_kernel_stop(ag);
 	udp_close(&ag->sock);

@@ -162,6 +162,7 @@ static const u8 server_types[] = {
 
 static const struct agent_role_ops server_ops = {
 	.name = "server",
+	.is_server = true,
 	.types = server_types,
 	.ntypes = M2MKX_ARRAY_SIZE(server_types),
 	.rx = server_rx,

@@ -12,7 +12,13 @@
  *   session <hex>
  *   mk <hex>                       (only with --print-mk)
  *   verdict <proxy-id> <verdict>   one per proxy, B's word on each
+ *   esp added spi_out=0x.. spi_in=0x..   (with an [EspPeer])
  * exiting 0; or exits 1 with "handshake failed: <reason>" on stderr.
+ *
+ * With an [EspPeer] (B's id) it then installs A's end of the session's
+ * ESP SA pair, derived from MK as B's agent derives B's end
+ * (common/xfrm.h); the kernel removes it after [Session] Lifetime. An SA
+ * pair it cannot install is an error (exit 1) after the handshake.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -22,6 +28,7 @@
 #include <string.h>
 
 #include <m2mkx/bytes.h>
+#include <m2mkx/keys.h>
 #include <m2mkx/node.h>
 
 #include "common/clock.h"
@@ -32,6 +39,7 @@
 #include "common/names.h"
 #include "common/udp.h"
 #include "common/util.h"
+#include "common/xfrm.h"
 
 /* A's radio buffer: every message of A fits an IPv6 minimum MTU. */
 #define CLIENT_TX_MAX 1280
@@ -253,6 +261,38 @@ static void print_result(const struct client_run *run, bool print_mk)
 	fflush(stdout);
 }
 
+/* A's end of the session's ESP SA pair with B, as [EspPeer] says. */
+static int install_esp(const struct client_run *run)
+{
+	const struct conf *c = &run->conf;
+	const struct conf_esp_peer *peer = &c->esp_peers.peer[0];
+	struct m2mkx_esp_keys esp;
+	struct xfrm_pair pair;
+	int ret;
+
+	ret = m2mkx_derive_esp(&esp, run->mk);
+	if (!ret)
+		ret = xfrm_pair_init(&pair, &esp, true, &peer->local,
+				     &peer->address,
+				     c->server_peers.peer[0].endpoint.port,
+				     c->session_lifetime_s);
+	m2mkx_wipe(&esp, sizeof(esp));
+	if (ret) {
+		log_err("%s:%u: [EspPeer]: no ESP keys", c->path, peer->line);
+		return -1;
+	}
+	ret = xfrm_pair_install(&pair);
+	if (ret)
+		log_err("%s:%u: [EspPeer]: installing the ESP SAs: %s",
+			c->path, peer->line, strerror(-ret));
+	else
+		printf("esp added spi_out=0x%08x spi_in=0x%08x\n",
+		       pair.spi_out, pair.spi_in);
+	fflush(stdout);
+	xfrm_pair_wipe(&pair);
+	return ret ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -331,7 +371,7 @@ int main(int argc, char **argv)
 		log_err("handshake failed: %s", m2mkx_err_name(reason));
 	} else {
 		print_result(run, print_mk);
-		ret = 0;
+		ret = run->conf.esp_peers.count && install_esp(run) ? 1 : 0;
 	}
 	/* Whatever the outcome, the proxies' part in it is evidence. */
 	rep_write(run);

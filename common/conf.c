@@ -9,6 +9,7 @@
  * section without its role - is checked once the whole file is read.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@ enum section_id {
 	SEC_SERVER_PEER,
 	SEC_ISSUER_PEER,
 	SEC_HANDSHAKE,
+	SEC_SESSION,
+	SEC_ESP_PEER,
 	SEC_COUNT
 };
 
@@ -71,6 +74,7 @@ struct parser {
 	unsigned int line;
 	int sec;			/* -1 before the first section */
 	struct conf_peer *peer;		/* what a peer section fills */
+	struct conf_esp_peer *esp;	/* what [EspPeer] fills */
 	const struct key_def *given[KEY_SLOTS];	/* in this section */
 	unsigned int seen[SEC_COUNT];	/* slot bits, singleton sections */
 	/* Line of each key of the singleton sections, for later checks. */
@@ -209,10 +213,14 @@ static int set_id(struct parser *p, const struct key_def *k,
 {
 	u8 *id = p->peer ? p->peer->id : p->c->id;
 
+	if (p->esp)
+		id = p->esp->id;
 	if (hex_decode(id, M2MKX_ID_LEN, value))
 		return invalid(p, k, value, "16 hex digits");
 	if (p->peer)
 		p->peer->has_id = true;
+	if (p->esp)
+		p->esp->has_id = true;
 	return 0;
 }
 
@@ -330,8 +338,8 @@ static int set_trust(struct parser *p, const struct key_def *k,
 }
 
 /* As keyctl names keyrings: @u, @s, %:NAME or a serial. */
-static int set_trust_keyring(struct parser *p, const struct key_def *k,
-			     const char *value)
+static int parse_keyring(struct parser *p, const struct key_def *k,
+			 const char *value, char **out)
 {
 	unsigned long v;
 	char *end;
@@ -345,10 +353,16 @@ static int set_trust_keyring(struct parser *p, const struct key_def *k,
 	}
 	if (!ok)
 		return invalid(p, k, value, "@u, @s, %:NAME or a keyring serial");
-	p->c->trust_keyring = strdup(value);
-	if (!p->c->trust_keyring)
+	*out = strdup(value);
+	if (!*out)
 		return perr_at(p, p->line, "%s", strerror(errno));
 	return 0;
+}
+
+static int set_trust_keyring(struct parser *p, const struct key_def *k,
+			     const char *value)
+{
+	return parse_keyring(p, k, value, &p->c->trust_keyring);
 }
 
 static int set_max_proxies(struct parser *p, const struct key_def *k,
@@ -599,6 +613,64 @@ static int set_lifetime(struct parser *p, const struct key_def *k,
 	return 0;
 }
 
+static int set_session_keyring(struct parser *p, const struct key_def *k,
+			       const char *value)
+{
+	return parse_keyring(p, k, value, &p->c->session_keyring);
+}
+
+static int set_session_key_owner(struct parser *p, const struct key_def *k,
+				 const char *value)
+{
+	const struct passwd *pw;
+	unsigned long v;
+
+	if (value[0] >= '0' && value[0] <= '9') {
+		if (parse_uint(p, k, value, 0, 0x7fffffff, &v))
+			return -1;
+		p->c->session_key_owner = (uid_t)v;
+		return 0;
+	}
+	pw = getpwnam(value);
+	if (!pw)
+		return invalid(p, k, value, "a user name or a uid");
+	p->c->session_key_owner = pw->pw_uid;
+	return 0;
+}
+
+static int set_session_lifetime(struct parser *p, const struct key_def *k,
+				const char *value)
+{
+	unsigned long v;
+
+	if (parse_uint(p, k, value, 1, CONF_SESSION_LIFETIME_MAX, &v))
+		return -1;
+	p->c->session_lifetime_s = (unsigned int)v;
+	return 0;
+}
+
+static int parse_ip(struct parser *p, const struct key_def *k,
+		    const char *value, struct xfrm_ip *ip)
+{
+	if (xfrm_ip_parse(ip, value))
+		return invalid(p, k, value, "an IPv4 or IPv6 address");
+	return 0;
+}
+
+static int set_esp_address(struct parser *p, const struct key_def *k,
+			   const char *value)
+{
+	p->esp->has_address = true;
+	return parse_ip(p, k, value, &p->esp->address);
+}
+
+static int set_esp_local(struct parser *p, const struct key_def *k,
+			 const char *value)
+{
+	p->esp->has_local = true;
+	return parse_ip(p, k, value, &p->esp->local);
+}
+
 static const struct key_def node_keys[] = {
 	{ "Id", PROG_ALL, 0, false, set_id },
 	{ "ListenAddress", PROG_ALL, 1, false, set_listen_address },
@@ -676,6 +748,20 @@ static const struct key_def handshake_keys[] = {
 	{ NULL, 0, 0, false, NULL }
 };
 
+static const struct key_def session_keys[] = {
+	{ "Keyring", PROG_AGENT, 0, false, set_session_keyring },
+	{ "KeyOwner", PROG_AGENT, 1, false, set_session_key_owner },
+	{ "Lifetime", PROG_ALL, 2, false, set_session_lifetime },
+	{ NULL, 0, 0, false, NULL }
+};
+
+static const struct key_def esp_peer_keys[] = {
+	{ "Id", PROG_ALL, 0, false, set_id },
+	{ "Address", PROG_ALL, 1, false, set_esp_address },
+	{ "LocalAddress", PROG_ALL, 2, false, set_esp_local },
+	{ NULL, 0, 0, false, NULL }
+};
+
 static const struct section_def sections[SEC_COUNT] = {
 	[SEC_NODE] = { "Node", PROG_ALL, false, node_keys },
 	[SEC_SERVER] = { "Server", PROG_AGENT, false, server_keys },
@@ -687,6 +773,8 @@ static const struct section_def sections[SEC_COUNT] = {
 	[SEC_ISSUER_PEER] = { "IssuerPeer", PROG_CLIENT, false,
 			      issuer_peer_keys },
 	[SEC_HANDSHAKE] = { "Handshake", PROG_CLIENT, false, handshake_keys },
+	[SEC_SESSION] = { "Session", PROG_ALL, false, session_keys },
+	[SEC_ESP_PEER] = { "EspPeer", PROG_ALL, true, esp_peer_keys },
 };
 
 static struct conf_peers *peer_list(struct conf *c, int sec)
@@ -733,6 +821,19 @@ static int start_section(struct parser *p, char *name)
 	memset(p->given, 0, sizeof(p->given));
 
 	p->peer = NULL;
+	p->esp = NULL;
+	if (sec == SEC_ESP_PEER) {
+		struct conf_esp_peers *esp = &p->c->esp_peers;
+
+		if (esp->count == CONF_MAX_PEERS)
+			return perr_at(p, p->line,
+				       "more than %d [%s] sections",
+				       CONF_MAX_PEERS, def->name);
+		p->esp = &esp->peer[esp->count++];
+		memset(p->esp, 0, sizeof(*p->esp));
+		p->esp->line = p->line;
+		return 0;
+	}
 	list = peer_list(p->c, sec);
 	if (list) {
 		if (list->count == CONF_MAX_PEERS)
@@ -938,6 +1039,44 @@ static int check_data_path(struct parser *p)
 	return 0;
 }
 
+/*
+ * Every [EspPeer] has Id, Address and LocalAddress, of one family, and
+ * no two share an Id.
+ */
+static int check_esp_peers(struct parser *p)
+{
+	const struct conf_esp_peers *list = &p->c->esp_peers;
+	unsigned int i, j;
+
+	for (i = 0; i < list->count; i++) {
+		const struct conf_esp_peer *e = &list->peer[i];
+		const char *lacks = !e->has_id ? "Id" :
+				    !e->has_address ? "Address" :
+				    !e->has_local ? "LocalAddress" : NULL;
+
+		if (lacks)
+			return perr_at(p, e->line, "[EspPeer] lacks %s",
+				       lacks);
+		if (e->address.family != e->local.family)
+			return perr_at(p, e->line,
+				       "[EspPeer] Address and LocalAddress are of two families");
+		for (j = 0; j < i; j++)
+			if (!memcmp(e->id, list->peer[j].id, M2MKX_ID_LEN))
+				return perr_at(p, e->line,
+					       "[EspPeer] Id given twice");
+	}
+	return 0;
+}
+
+/* [Session] and [EspPeer] at B (check_role() saw that it is one). */
+static int check_session_agent(struct parser *p)
+{
+	if (p->key_line[SEC_SESSION][1] && !p->c->session_keyring)
+		return perr_at(p, p->key_line[SEC_SESSION][1],
+			       "KeyOwner in [Session] needs Keyring");
+	return check_esp_peers(p);
+}
+
 static int validate_agent(struct parser *p)
 {
 	struct conf *c = p->c;
@@ -951,7 +1090,9 @@ static int validate_agent(struct parser *p)
 	    check_role(p, SEC_CLIENT, CONF_ROLE_PROXY | CONF_ROLE_ISSUER,
 		       "proxy or issuer") ||
 	    check_role(p, SEC_PROXY_PEER, CONF_ROLE_ISSUER, "issuer") ||
-	    check_role(p, SEC_SERVER_PEER, CONF_ROLE_PROXY, "proxy"))
+	    check_role(p, SEC_SERVER_PEER, CONF_ROLE_PROXY, "proxy") ||
+	    check_role(p, SEC_SESSION, CONF_ROLE_SERVER, "server") ||
+	    check_role(p, SEC_ESP_PEER, CONF_ROLE_SERVER, "server"))
 		return -1;
 	if (c->roles & CONF_ROLE_SERVER) {
 		if (need_section(p, SEC_SERVER, "Roles has server") ||
@@ -979,7 +1120,7 @@ static int validate_agent(struct parser *p)
 		    need_key(p, SEC_ISSUER, 0))
 			return -1;
 	}
-	if (check_data_path(p))
+	if (check_data_path(p) || check_session_agent(p))
 		return -1;
 	return check_peers(p, SEC_CLIENT, WANT_ID | WANT_KEY) ||
 	       check_peers(p, SEC_PROXY_PEER,
@@ -1017,6 +1158,17 @@ static int validate_client(struct parser *p)
 		return perr_at(p, p->sec_line[SEC_HANDSHAKE],
 			       "Proxies = %u but %u [ProxyPeer] sections",
 			       c->params.n, c->proxy_peers.count);
+	if (check_esp_peers(p))
+		return -1;
+	/* A's one ESP peer can only be its server. */
+	if (c->esp_peers.count > 1)
+		return perr_at(p, c->esp_peers.peer[1].line,
+			       "a client sets up ESP with its [ServerPeer] only");
+	if (c->esp_peers.count &&
+	    memcmp(c->esp_peers.peer[0].id, c->server_peers.peer[0].id,
+		   M2MKX_ID_LEN))
+		return perr_at(p, c->esp_peers.peer[0].line,
+			       "[EspPeer] Id is not the [ServerPeer]'s");
 	return 0;
 }
 
@@ -1040,6 +1192,8 @@ static void defaults(struct conf *c)
 	c->params.share_mode = M2MKX_SHARE_SHAMIR;
 	c->params.ots_type = M2MKX_OTS_DEFAULT;
 	c->lifetime_s = 120;
+	c->session_key_owner = (uid_t)-1;
+	c->session_lifetime_s = CONF_SESSION_LIFETIME_DEFAULT;
 }
 
 int conf_load(struct conf *c, const char *path, enum conf_program program)
@@ -1108,6 +1262,7 @@ void conf_free(struct conf *c)
 	free(c->signing_key.path);
 	free(c->state_file.path);
 	free(c->trust_keyring);
+	free(c->session_keyring);
 	m2mkx_wipe(c, sizeof(*c));
 }
 
@@ -1119,5 +1274,16 @@ const struct conf_peer *conf_peer_find(const struct conf_peers *peers,
 	for (i = 0; i < peers->count; i++)
 		if (!memcmp(peers->peer[i].id, id, M2MKX_ID_LEN))
 			return &peers->peer[i];
+	return NULL;
+}
+
+const struct conf_esp_peer *conf_esp_peer_find(const struct conf *c,
+					       const u8 id[M2MKX_ID_LEN])
+{
+	unsigned int i;
+
+	for (i = 0; i < c->esp_peers.count; i++)
+		if (!memcmp(c->esp_peers.peer[i].id, id, M2MKX_ID_LEN))
+			return &c->esp_peers.peer[i];
 	return NULL;
 }

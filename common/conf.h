@@ -18,8 +18,12 @@
 #ifndef M2MKX_COMMON_CONF_H
 #define M2MKX_COMMON_CONF_H
 
+#include <sys/types.h>
+
 #include <m2mkx/crypto.h>
 #include <m2mkx/wire.h>
+
+#include "common/xfrm.h"
 
 /* Peers per list; the tables sized from them are bounded too. */
 #define CONF_MAX_PEERS 64
@@ -87,6 +91,28 @@ struct conf_peers {
 	struct conf_peer peer[CONF_MAX_PEERS];
 };
 
+/*
+ * [EspPeer]: the node an ESP SA pair is set up with once a session with
+ * it completes (B: a client A; A: its server B), at Address, from this
+ * node's LocalAddress (Documentation/keys.rst).
+ */
+struct conf_esp_peer {
+	unsigned int line;		/* of the section header */
+	bool has_id, has_address, has_local;
+	u8 id[M2MKX_ID_LEN];
+	struct xfrm_ip address;
+	struct xfrm_ip local;
+};
+
+struct conf_esp_peers {
+	unsigned int count;
+	struct conf_esp_peer peer[CONF_MAX_PEERS];
+};
+
+/* [Session]: what becomes of a session's keys at B (and A's SAs). */
+#define CONF_SESSION_LIFETIME_DEFAULT 3600
+#define CONF_SESSION_LIFETIME_MAX 31536000
+
 struct conf {
 	const char *path;		/* as given, for messages */
 
@@ -132,6 +158,17 @@ struct conf {
 	/* [Handshake] */
 	struct m2mkx_params params;
 	u16 lifetime_s;
+
+	/*
+	 * [Session]: B's keyring for session keys, as keyctl names it
+	 * (NULL: none added), their owner ((uid_t)-1: the agent's user),
+	 * and the lifetime of keys and SAs.
+	 */
+	char *session_keyring;
+	uid_t session_key_owner;
+	unsigned int session_lifetime_s;
+
+	struct conf_esp_peers esp_peers;
 };
 
 /*
@@ -145,5 +182,9 @@ void conf_free(struct conf *c);
 
 const struct conf_peer *conf_peer_find(const struct conf_peers *peers,
 				       const u8 id[M2MKX_ID_LEN]);
+
+/* The [EspPeer] of node @id, or NULL. */
+const struct conf_esp_peer *conf_esp_peer_find(const struct conf *c,
+					       const u8 id[M2MKX_ID_LEN]);
 
 #endif /* M2MKX_COMMON_CONF_H */

@@ -154,3 +154,36 @@ void m2mkx_confirm(u8 out[M2MKX_CONFIRM_LEN], const u8 conf[32],
 	memcpy(out, mac, M2MKX_CONFIRM_LEN);
 	m2mkx_wipe(mac, sizeof(mac));
 }
+
+u32 m2mkx_esp_spi(const u8 raw[4])
+{
+	u32 spi = m2mkx_get_be32(raw);
+
+	/* RFC 4303, section 2.1: 1..255 are reserved by IANA, 0 is local. */
+	return spi < 256 ? spi + 256 : spi;
+}
+
+int m2mkx_derive_esp(struct m2mkx_esp_keys *esp, const u8 mk[M2MKX_MK_LEN])
+{
+	u8 spi[8];
+	int ret;
+
+	ret = m2mkx_traffic_key(esp->a2b, sizeof(esp->a2b), mk,
+				M2MKX_LABEL_ESP_A2B);
+	if (!ret)
+		ret = m2mkx_traffic_key(esp->b2a, sizeof(esp->b2a), mk,
+					M2MKX_LABEL_ESP_B2A);
+	if (!ret)
+		ret = m2mkx_traffic_key(spi, sizeof(spi), mk,
+					M2MKX_LABEL_ESP_SPI);
+	if (ret) {
+		m2mkx_wipe(esp, sizeof(*esp));
+		return ret;
+	}
+	esp->spi_a2b = m2mkx_esp_spi(spi);
+	esp->spi_b2a = m2mkx_esp_spi(spi + 4);
+	/* One host may be both ends: the two must differ. */
+	if (esp->spi_b2a == esp->spi_a2b)
+		esp->spi_b2a ^= 1;
+	return 0;
+}

@@ -95,4 +95,27 @@ static inline int m2mkx_traffic_key(u8 *out, size_t len,
 				 __builtin_strlen(label));
 }
 
+/*
+ * The ESP security association pair of a session, for
+ * rfc4106(gcm(aes)) with AES-256 and a 16-byte ICV: each key is the
+ * 32-byte AES key followed by the 4-byte salt (RFC 4106, section 8.1).
+ * The SPIs are u32 in host order, never in 0..255 (RFC 4303 reserves
+ * them: such a value v becomes v + 256), and never equal (on a clash
+ * SPI_b2a has its lowest bit flipped), so both ends of any session can
+ * install both associations.
+ */
+#define M2MKX_ESP_KEY_LEN 36
+
+struct m2mkx_esp_keys {
+	u8 a2b[M2MKX_ESP_KEY_LEN];	/* protects A to B */
+	u8 b2a[M2MKX_ESP_KEY_LEN];	/* protects B to A */
+	u32 spi_a2b;
+	u32 spi_b2a;
+};
+
+/* The SPI four derived bytes stand for, as m2mkx_derive_esp() maps them. */
+u32 m2mkx_esp_spi(const u8 raw[4]);
+
+int m2mkx_derive_esp(struct m2mkx_esp_keys *esp, const u8 mk[M2MKX_MK_LEN]);
+
 #endif /* M2MKX_KEYS_H */

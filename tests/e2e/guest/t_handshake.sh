@@ -34,6 +34,7 @@
 . "${E2E:-/e2e}/lib.sh"
 . "$E2E/topology.sh"
 . "$E2E/agents.sh"
+. "$E2E/deploy.sh"
 
 NTESTS=59
 plan $NTESTS
@@ -48,77 +49,11 @@ if ! have_module m2mkx || ! command -v m2mkx-mitm > /dev/null; then
 fi
 
 dir=$(pwd)
-a_id=0200000000000001
-b_id=02000000000000bb
-t_id=02000000000000f0
-T=$(topo_addr t)
 B=$(topo_addr b)
 # The attacker's endpoint, in B's namespace.
 MITM=$B:7520
 
 # --- helpers -------------------------------------------------------------
-
-# write_proxy I kernel|user [FAULT]: pI.conf; mode_pI says which.
-write_proxy() {
-	{
-		printf '[Node]\nId = %s\nListenPort = 7401\nRoles = proxy\n' \
-			"$(p_id "$1")"
-		[ "$2" = kernel ] && printf 'DataPath = kernel\nKernelPort = 7501\n'
-		printf '\n[Proxy]\nIssuerKeyFile = %s/pt%d.key\n' "$dir" "$1"
-		printf 'Issuer = %s:7400\n' "$T"
-		[ -n "${3:-}" ] && printf 'Fault = %s\n' "$3"
-		printf '\n[Client]\nId = %s\nKeyFile = %s/ap%d.key\n' \
-			"$a_id" "$dir" "$1"
-		printf '\n[ServerPeer]\nId = %s\nPublicKeyFile = %s/b.pub\n' \
-			"$b_id" "$dir"
-	} > "p$1.conf"
-	eval "mode_p$1=$2"
-}
-
-# proxy I kernel|user [FAULT]: (re)starts P_I's agent that way; await it.
-proxy() {
-	[ -n "$(pid_of "p$1")" ] && stop "p$1"
-	write_proxy "$@"
-	start "p$1" "p$1" m2mkx-agent -f -v "$dir/p$1.conf"
-}
-
-# write_a SERVER AGREE: A's a.conf, B at SERVER; each proxy at its
-# module's port or at its agent's, as mode_pI says.
-write_a() {
-	{
-		printf '[Node]\nId = %s\n\n' "$a_id"
-		printf '[ServerPeer]\nId = %s\nEndpoint = %s\n\n' "$b_id" "$1"
-		printf '[IssuerPeer]\nEndpoint = %s:7400\nKeyFile = %s/at.key\n' \
-			"$T" "$dir"
-		for i in 1 2 3 4 5; do
-			port=7401
-			[ "$(eval "echo \$mode_p$i")" = kernel ] && port=7501
-			printf '\n[ProxyPeer]\nId = %s\nKeyFile = %s/ap%d.key\n' \
-				"$(p_id $i)" "$dir" $i
-			printf 'Endpoint = %s:%d\n' "$(topo_addr p$i)" $port
-		done
-		printf '\n[Handshake]\nProxies = 5\nThreshold = 3\nAgree = %d\n' \
-			"$2"
-		printf 'ShareMode = shamir\nOneTime = lmots-w4\nLifetime = 120\n'
-	} > a.conf
-}
-
-# wait_line FILE ERE [SECONDS]: the first line of FILE matching ERE,
-# waiting for it (10 s unless told).
-wait_line() {
-	_i=0
-	while [ $_i -lt $((${3:-10} * 20)) ]; do
-		grep -m1 -E "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
-# The value after "KEY=" in an event line on stdin.
-field() {
-	sed -n "s/.* $1=\([^ ]*\).*/\1/p"
-}
 
 # B's module's counters, "role/reason value", the non-zero ones.
 kcounters() {
@@ -209,8 +144,7 @@ run_ok "m2mkx loads" load_module m2mkx
 
 # T's RSA keys are the slow part: both in the background, with the rest.
 umask 077
-m2mctl gencert --key t.key --cert t.pem --cn "m2mkx e2e T" --bits 2048 \
-	> gencert.out 2>&1 &
+deploy_keys &
 gen1=$!
 m2mctl gencert --key t2.key --cert t2.pem --cn "m2mkx e2e foreign T" \
 	--bits 2048 > gencert2.out 2>&1 &
@@ -218,14 +152,6 @@ gen2=$!
 topo_up > topo.err 2>&1
 topo_rc=$?
 keys_rc=0
-{
-	m2mctl genkey > b.key && m2mctl pubkey < b.key > b.pub &&
-	m2mctl genkey --symmetric > at.key
-} || keys_rc=1
-for i in 1 2 3 4 5; do
-	m2mctl genkey --symmetric > "pt$i.key" || keys_rc=1
-	m2mctl genkey --symmetric > "ap$i.key" || keys_rc=1
-done
 wait $gen1 || keys_rc=1
 wait $gen2 || keys_rc=1
 is "$keys_rc" 0 "keys: T's, a foreign T's, B's and the pairwise ones"
@@ -233,27 +159,9 @@ is "$topo_rc" 0 "topology: A, P1..P5, B and T come up"
 [ "$topo_rc" = 0 ] || sed 's/^/# /' topo.err
 
 # B's module finds T's key in a keyring of this test's own.
-ring=$(keyctl newring m2mkx-handshake @u)
-
-{
-	printf '[Node]\nId = %s\nListenPort = 7400\nRoles = issuer\n\n' "$t_id"
-	printf '[Issuer]\nSigningKeyFile = %s/t.key\nMaxLifetime = 300\n' \
-		"$dir"
-	printf 'StateFile = %s/t.state\n\n' "$dir"
-	printf '[Client]\nId = %s\nKeyFile = %s/at.key\n' "$a_id" "$dir"
-	for i in 1 2 3 4 5; do
-		printf '\n[ProxyPeer]\nId = %s\nKeyFile = %s/pt%d.key\n' \
-			"$(p_id $i)" "$dir" $i
-		printf 'Endpoint = %s:7401\n' "$(topo_addr p$i)"
-	done
-} > t.conf
-{
-	printf '[Node]\nId = %s\nListenPort = 7410\nRoles = server\n' "$b_id"
-	printf 'DataPath = kernel\nKernelPort = 7510\n\n'
-	printf '[Server]\nPrivateKeyFile = %s/b.key\n' "$dir"
-	printf 'TrustCertificate = %s/t.pem\nTrustKeyring = %s\n' "$dir" "$ring"
-	printf 'MaxProxies = 16\nAllowLamport = yes\n'
-} > b.conf
+trust_ring=$(keyctl newring m2mkx-handshake @u)
+write_t
+write_b kernel
 
 # The monitor first: it must have joined before the first event.
 start mon b m2mctl monitor --show-keys
