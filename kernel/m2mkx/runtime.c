@@ -15,12 +15,16 @@
  * it patches kernel text). Interrupts and softirqs that land while the
  * task runs are still counted, as the kernel's own task accounting does
  * without IRQ_TIME_ACCOUNTING.
+ *
+ * Without CONFIG_PREEMPT_NOTIFIERS (it comes with KVM; Debian's kernels
+ * have it, User-Mode Linux has not) the clock is the wall clock.
  */
 #include <linux/sched.h>
 #include <linux/timekeeping.h>
 
 #include "runtime.h"
 
+#ifdef CONFIG_PREEMPT_NOTIFIERS
 static struct m2mkx_runtime *to_runtime(struct preempt_notifier *pn)
 {
 	return container_of(pn, struct m2mkx_runtime, notifier);
@@ -45,14 +49,40 @@ static struct preempt_ops runtime_ops = {
 	.sched_out = runtime_sched_out,
 };
 
+static void runtime_watch(struct m2mkx_runtime *rt)
+{
+	preempt_notifier_init(&rt->notifier, &runtime_ops);
+	preempt_notifier_register(&rt->notifier);
+}
+
+static void runtime_unwatch(struct m2mkx_runtime *rt)
+{
+	preempt_notifier_unregister(&rt->notifier);
+}
+
+void m2mkx_runtime_init(void)
+{
+	preempt_notifier_inc();
+}
+
+void m2mkx_runtime_exit(void)
+{
+	preempt_notifier_dec();
+}
+#else
+static void runtime_watch(struct m2mkx_runtime *rt) {}
+static void runtime_unwatch(struct m2mkx_runtime *rt) {}
+void m2mkx_runtime_init(void) {}
+void m2mkx_runtime_exit(void) {}
+#endif
+
 void m2mkx_runtime_start(struct m2mkx_runtime *rt)
 {
 	rt->out_ns = 0;
 	rt->running = true;
-	preempt_notifier_init(&rt->notifier, &runtime_ops);
 	/* Registration and the start must not be split by a switch. */
 	preempt_disable();
-	preempt_notifier_register(&rt->notifier);
+	runtime_watch(rt);
 	rt->start = ktime_get_ns();
 	preempt_enable();
 }
@@ -68,18 +98,8 @@ u64 m2mkx_runtime_stop(struct m2mkx_runtime *rt)
 
 	preempt_disable();
 	ns = m2mkx_runtime_read(rt);
-	preempt_notifier_unregister(&rt->notifier);
+	runtime_unwatch(rt);
 	preempt_enable();
 	rt->running = false;
 	return ns;
-}
-
-void m2mkx_runtime_init(void)
-{
-	preempt_notifier_inc();
-}
-
-void m2mkx_runtime_exit(void)
-{
-	preempt_notifier_dec();
 }

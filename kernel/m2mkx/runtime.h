@@ -10,10 +10,13 @@
 
 /*
  * Started and stopped by one task, which it times while it runs: the
- * time the task spends scheduled out in between is left out.
+ * time the task spends scheduled out in between is left out. Kernels
+ * without preempt notifiers (they come with KVM) time the wall clock.
  */
 struct m2mkx_runtime {
+#ifdef CONFIG_PREEMPT_NOTIFIERS
 	struct preempt_notifier notifier;
+#endif
 	u64 start;
 	u64 out_since;
 	u64 out_ns;
