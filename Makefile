@@ -14,6 +14,9 @@
 #   make lint       checkpatch --strict, sparse and W=1 over module and core
 #   make e2e        the module on Debian's stock kernel under QEMU
 #   make install    programs, man pages and the systemd unit
+#   make kunit      the module's KUnit suites on a debug UML kernel
+#   make e2e-debug  the e2e tests on that debug kernel (KASAN, kmemleak...)
+#   make test       all of them in turn: check, kunit, e2e, e2e-debug
 
 CC ?= cc
 BUILD ?= build
@@ -78,11 +81,10 @@ SAN_PROGRAMS := $(subst $(OPT),$(SAN),$(PROGRAMS))
 .PHONY: all check test deps bench demo vectors clean install
 all: $(PROGRAMS)
 
-# Every test suite in one TAP run ending with one "N passed, N failed":
-# the README's test command and what CI runs.
-test: deps
-	@scripts/install-deps-vm
-	@$(MAKE) --no-print-directory test-run
+# Every test suite in turn, ending with one "N passed, N failed" over all
+# of them; the README's test command and what CI runs.
+test:
+	@tests/run-stages
 
 deps:
 	@scripts/install-deps
@@ -169,13 +171,10 @@ CHECK_RUN_ENV := M2MKX_BIN=$(abspath $(SAN)) M2MKX_TESTS=$(abspath $(SAN)/tests)
 CHECK_SCRIPTS := $(sort $(wildcard tests/userspace/t_*.sh))
 E2E_SCRIPTS := $(sort $(wildcard tests/e2e/t_*.sh))
 
-.PHONY: check-run test-run
+.PHONY: check-run
 check-run: $(TESTS) $(SOFT_TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS)
 	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(SOFT_TESTS) $(CHECK_SCRIPTS)
 
-test-run: $(TESTS) $(SOFT_TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS) vm-module
-	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(SOFT_TESTS) $(CHECK_SCRIPTS) \
-		$(E2E_SCRIPTS)
 
 # The bench runs whole handshakes in the tests' in-process world, which
 # seeds the test DRBG: it links drbg.c and world.c instead of the OpenSSL
@@ -208,7 +207,7 @@ size-arm: deps
 # between A and B (scripts/demo); make demo-userspace: the four roles over
 # loopback, userspace only, no VM.
 demo: deps
-	@scripts/install-deps-vm
+	@scripts/install-deps vm
 	@$(MAKE) --no-print-directory demo-run
 
 .PHONY: demo-run demo-userspace
@@ -280,10 +279,11 @@ module:
 # Kernel-style checks of everything the module compiles, each of which
 # must be silent: checkpatch --strict, then one build with sparse on every
 # file (C=2) and the W=1 warnings. Runs all before failing.
-LINT_FILES = $(sort $(wildcard kernel/m2mkx/*.[ch] core/*.c \
+LINT_FILES = $(sort $(wildcard kernel/m2mkx/*.[ch] core/*.c tests/kunit/*.[ch] \
 	core/include/m2mkx/*.h) include/uapi/linux/m2mkx.h)
 
 lint:
+	@scripts/install-deps build lint
 	@mkdir -p $(BUILD); ok=1; \
 	scripts/checkpatch $(LINT_FILES) || ok=; \
 	eval "$$(scripts/kernel-env)" || exit 1; \
@@ -297,10 +297,10 @@ lint:
 
 # make e2e: m2mkx.ko and the programs in a QEMU guest (TCG) running Debian's
 # stock kernel, through prove (tests/e2e/; QEMU, busybox and the rest from
-# scripts/install-deps-vm). The module is built for the guest's release.
+# scripts/install-deps vm). The module is built for the guest's release.
 .PHONY: e2e e2e-run vm-module
 e2e: deps
-	@scripts/install-deps-vm
+	@scripts/install-deps vm
 	@$(MAKE) --no-print-directory e2e-run
 
 e2e-run: vm-module
@@ -317,8 +317,10 @@ vm-module: $(PROGRAMS) $(TEST_TOOLS)
 # build/bench.jsonl (scripts/bench-vm; BENCH_VM_H handshakes per figure).
 .PHONY: bench-vm bench-vm-run
 bench-vm: deps
-	@scripts/install-deps-vm
+	@scripts/install-deps vm
 	@$(MAKE) --no-print-directory bench-vm-run
 
 bench-vm-run: vm-module
 	@scripts/bench-vm $(BUILD)/bench.jsonl
+
+include tests/uml/uml.mk

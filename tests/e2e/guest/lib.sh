@@ -10,8 +10,10 @@
 #   is GOT WANT DESC       ok when the two strings are equal
 #   run_ok DESC CMD...     ok when CMD exits 0; its output is the diagnostic
 #   done_testing           exit status: 0 when nothing failed
-#   load_module NAME       insmod NAME and its dependencies (modules.dep)
-#   have_module NAME       the image has NAME (as a module, not built in)
+#   load_module NAME       insmod NAME and its dependencies (modules.dep);
+#                          nothing when NAME is built in (modules.builtin)
+#   have_module NAME       the kernel has NAME, as a module of the image or
+#                          built in
 #   module_loaded NAME     NAME is in /proc/modules
 #   kernel_splat           prints the splat lines the kernel logged since
 #                          this test began (nothing when there are none)
@@ -85,8 +87,21 @@ _depline() {
 	} END { exit !found }' "$MODDIR/modules.dep"
 }
 
+# Whether module @1 is built into the kernel (the debug UML kernel builds
+# in everything the tests need but m2mkx).
+_builtin() {
+	[ -f "$MODDIR/modules.builtin" ] &&
+	awk -v want="$(_modname "$1")" '{
+		n = $1
+		sub(/.*\//, "", n)
+		sub(/\.ko.*/, "", n)
+		gsub(/-/, "_", n)
+		if (n == want) { found = 1; exit }
+	} END { exit !found }' "$MODDIR/modules.builtin"
+}
+
 have_module() {
-	_depline "$1" >/dev/null
+	_depline "$1" >/dev/null || _builtin "$1"
 }
 
 module_loaded() {
@@ -97,6 +112,7 @@ module_loaded() {
 # dependency, the ones loaded last first.
 load_module() {
 	_line=$(_depline "$1") || {
+		_builtin "$1" && return 0
 		echo "load_module: no module $1 in $MODDIR/modules.dep" >&2
 		return 1
 	}

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The receive path (kernel/m2mkx/receive.c) fed crafted datagrams: every
+ * drop is counted once, under its role and reason, whether the softirq
+ * part refuses it (UDP header, m2mkx header, role, length, queue) or the
+ * worker does (not for us, no such session, roles changed meanwhile).
+ *
+ * The datagrams go to m2mkx_receive() as the UDP layer hands them to an
+ * encapsulation socket (skb->data at the UDP header, the IP header before
+ * it), with bottom halves off as in softirq, on a real socket of a test
+ * instance; the worker runs on the module's workqueue as it does for
+ * traffic.
+ */
+#include <kunit/test.h>
+#include <linux/bottom_half.h>
+#include <linux/ip.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <linux/workqueue.h>
+
+#include "harness.h"
+#include "receive.h"
+#include "vectors.h"
+
+/* Not the module's default: a test run next to a configured one. */
+#define TEST_PORT 47391
+
+static int receive_test_init(struct kunit *test)
+{
+	struct m2mkx_net *mn = m2mkx_kunit_instance_new(test);
+	int ret;
+
+	test->priv = mn;
+	mutex_lock(&mn->lock);
+	ret = m2mkx_socket_open(mn, TEST_PORT, &mn->sock);
+	mutex_unlock(&mn->lock);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "binding UDP port %u", TEST_PORT);
+	return 0;
+}
+
+static void receive_test_exit(struct kunit *test)
+{
+	m2mkx_kunit_instance_free(test->priv);
+}
+
+static void set_roles(struct m2mkx_net *mn, u32 roles)
+{
+	mutex_lock(&mn->lock);
+	WRITE_ONCE(mn->roles, roles);
+	mutex_unlock(&mn->lock);
+}
+
+/*
+ * An IPv4 UDP datagram from 192.0.2.1:4000 carrying @len bytes of @data,
+ * whose UDP length field claims @extra bytes more than it carries.
+ */
+static struct sk_buff *datagram(struct kunit *test, const void *data,
+				size_t len, int extra)
+{
+	struct sk_buff *skb;
+	struct udphdr *uh;
+	struct iphdr *iph;
+
+	skb = alloc_skb(LL_MAX_HEADER + sizeof(*iph) + sizeof(*uh) + len,
+			GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, LL_MAX_HEADER);
+	skb_reset_network_header(skb);
+	iph = skb_put_zero(skb, sizeof(*iph));
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->ttl = 64;
+	iph->protocol = IPPROTO_UDP;
+	iph->saddr = htonl(0xc0000201);
+	iph->daddr = htonl(0xc0000202);
+	iph->tot_len = htons(sizeof(*iph) + sizeof(*uh) + len);
+	skb_set_transport_header(skb, sizeof(*iph));
+	uh = skb_put_zero(skb, sizeof(*uh));
+	uh->source = htons(4000);
+	uh->dest = htons(TEST_PORT);
+	uh->len = htons(sizeof(*uh) + len + extra);
+	skb_put_data(skb, data, len);
+	skb->protocol = htons(ETH_P_IP);
+	skb_pull(skb, sizeof(*iph));
+	return skb;
+}
+
+/* Hands @skb to the receive hook as the softirq would. */
+static void deliver(struct m2mkx_net *mn, struct sk_buff *skb)
+{
+	local_bh_disable();
+	rcu_read_lock();
+	m2mkx_receive(mn->sock.v4->sk, skb);
+	rcu_read_unlock();
+	local_bh_enable();
+}
+
+static void send_bytes(struct kunit *test, const void *data, size_t len)
+{
+	struct m2mkx_net *mn = test->priv;
+
+	deliver(mn, datagram(test, data, len, 0));
+}
+
+/* A well-formed header of @type followed by zeros, @len bytes in all. */
+static void send_type(struct kunit *test, int type, size_t len)
+{
+	u8 *buf = kunit_kzalloc(test, len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	buf[0] = (u8)type;
+	buf[1] = M2MKX_VERSION;
+	send_bytes(test, buf, len);
+}
+
+static void wait_worker(struct m2mkx_net *mn)
+{
+	flush_work(&mn->rx_work);
+}
+
+static void expect_count(struct kunit *test, struct m2mkx_net *mn,
+			 enum m2mkx_counter_role role, unsigned int reason,
+			 u64 n)
+{
+	static const char *const roles[] = { "dispatch", "server", "proxy" };
+
+	KUNIT_EXPECT_EQ_MSG(test, m2mkx_kunit_count(mn, role, reason), n,
+			    "counter %s/%s", roles[role],
+			    m2mkx_reason_name(reason));
+}
+
+static void headers_refused_in_softirq(struct kunit *test)
+{
+	struct m2mkx_net *mn = test->priv;
+	u8 buf[M2MKX_HELLO_LEN] = { M2MKX_MSG_HELLO, M2MKX_VERSION };
+
+	set_roles(mn, M2MKX_ROLE_SERVER | M2MKX_ROLE_PROXY);
+	send_bytes(test, buf, 1);
+	buf[1] = M2MKX_VERSION + 1;
+	send_bytes(test, buf, sizeof(buf));
+	buf[1] = M2MKX_VERSION;
+	buf[0] = 0;
+	send_bytes(test, buf, sizeof(buf));
+	buf[0] = M2MKX_MSG_Y_PACKAGE;
+	send_bytes(test, buf, sizeof(buf));
+	/* The UDP header claims more than the packet holds. */
+	deliver(mn, datagram(test, buf, sizeof(buf), 1));
+	wait_worker(mn);
+
+	expect_count(test, mn, M2MKX_CTR_DISPATCH, M2MKX_ESHORT, 1);
+	expect_count(test, mn, M2MKX_CTR_DISPATCH, M2MKX_EVERSION, 1);
+	expect_count(test, mn, M2MKX_CTR_DISPATCH, M2MKX_ETYPE, 2);
+	expect_count(test, mn, M2MKX_CTR_DISPATCH, M2MKX_PATH_BAD_UDP, 1);
+	KUNIT_EXPECT_EQ(test, m2mkx_kunit_count_all(mn), 5);
+}
+
+/* A type no role here takes, and a length its type cannot have. */
+static void role_and_length_refused_in_softirq(struct kunit *test)
+{
+	struct m2mkx_net *mn = test->priv;
+
+	send_type(test, M2MKX_MSG_HELLO, M2MKX_HELLO_LEN);
+	set_roles(mn, M2MKX_ROLE_SERVER);
+	send_type(test, M2MKX_MSG_CHALLENGE, M2MKX_CHALLENGE_LEN);
+	/* What A and T take, never B or P_i. */
+	send_type(test, M2MKX_MSG_FINAL, 64);
+	send_type(test, M2MKX_MSG_HELLO, M2MKX_HELLO_LEN - 1);
+	send_type(test, M2MKX_MSG_FINAL_REQUEST, M2MKX_FINAL_REQUEST_LEN + 1);
+	set_roles(mn, M2MKX_ROLE_PROXY);
+	send_type(test, M2MKX_MSG_SHARES, M2MKX_SHARES_HDR_LEN - 1);
+	send_type(test, M2MKX_MSG_ANSWER, M2MKX_ANSWER_LEN + 1);
+	wait_worker(mn);
+
+	expect_count(test, mn, M2MKX_CTR_DISPATCH, M2MKX_ENOTFORUS, 3);
+	expect_count(test, mn, M2MKX_CTR_SERVER, M2MKX_ELENGTH, 2);
+	expect_count(test, mn, M2MKX_CTR_PROXY, M2MKX_ELENGTH, 2);
+	KUNIT_EXPECT_EQ(test, m2mkx_kunit_count_all(mn), 7);
+}
+
+/* The transcript's HELLO of A, as it went to B. */
+static const struct m2mkx_kunit_bytes *vector_hello(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(m2mkx_kunit_transcript); i++)
+		if (strstr(m2mkx_kunit_transcript[i].name, ".hello.A_to_B"))
+			return &m2mkx_kunit_transcript[i].value;
+	return NULL;
+}
+
+/* What passes the softirq and is refused by the roles in the worker. */
+static void worker_refusals_counted_per_role(struct kunit *test)
+{
+	const struct m2mkx_kunit_bytes *hello = vector_hello();
+	struct m2mkx_net *mn = test->priv;
+
+	KUNIT_ASSERT_NOT_NULL(test, hello);
+	KUNIT_ASSERT_EQ(test, hello->len, M2MKX_HELLO_LEN);
+	set_roles(mn, M2MKX_ROLE_SERVER | M2MKX_ROLE_PROXY);
+	/* To another B: this instance has no id yet. */
+	send_bytes(test, hello->data, hello->len);
+	send_type(test, M2MKX_MSG_FINAL_REQUEST, M2MKX_FINAL_REQUEST_LEN);
+	send_type(test, M2MKX_MSG_CHALLENGE, M2MKX_CHALLENGE_LEN);
+	send_type(test, M2MKX_MSG_ANSWER, M2MKX_ANSWER_LEN);
+	wait_worker(mn);
+
+	expect_count(test, mn, M2MKX_CTR_SERVER, M2MKX_ENOTFORUS, 1);
+	expect_count(test, mn, M2MKX_CTR_SERVER, M2MKX_ENOSESSION, 1);
+	expect_count(test, mn, M2MKX_CTR_PROXY, M2MKX_ENOSESSION, 2);
+	KUNIT_EXPECT_EQ(test, m2mkx_kunit_count_all(mn), 4);
+	/* Refusals create no session. */
+	KUNIT_EXPECT_EQ(test, mn->sessions.server.count, 0);
+	KUNIT_EXPECT_EQ(test, mn->sessions.proxy.count, 0);
+}
+
+/* Queued for the server, taken by the worker after the role went away. */
+static void roles_changed_while_queued(struct kunit *test)
+{
+	struct m2mkx_net *mn = test->priv;
+
+	set_roles(mn, M2MKX_ROLE_SERVER);
+	mutex_lock(&mn->lock);
+	send_type(test, M2MKX_MSG_FINAL_REQUEST, M2MKX_FINAL_REQUEST_LEN);
+	WRITE_ONCE(mn->roles, M2MKX_ROLE_PROXY);
+	mutex_unlock(&mn->lock);
+	wait_worker(mn);
+
+	expect_count(test, mn, M2MKX_CTR_DISPATCH, M2MKX_ENOTFORUS, 1);
+	KUNIT_EXPECT_EQ(test, m2mkx_kunit_count_all(mn), 1);
+}
+
+/*
+ * With the worker held up on the instance mutex, the queue fills at
+ * M2MKX_RX_QUEUE_LEN and the rest is dropped as queue_full; once the
+ * worker runs, each queued datagram is counted too: exactly one count
+ * per datagram.
+ */
+static void full_queue_drops_and_counts_everything(struct kunit *test)
+{
+	const unsigned int sent = M2MKX_RX_QUEUE_LEN + 8;
+	struct m2mkx_net *mn = test->priv;
+	u64 full, worked;
+	unsigned int i;
+
+	set_roles(mn, M2MKX_ROLE_SERVER);
+	mutex_lock(&mn->lock);
+	for (i = 0; i < sent; i++)
+		send_type(test, M2MKX_MSG_FINAL_REQUEST,
+			  M2MKX_FINAL_REQUEST_LEN);
+	full = m2mkx_kunit_count(mn, M2MKX_CTR_DISPATCH,
+				 M2MKX_PATH_QUEUE_FULL);
+	mutex_unlock(&mn->lock);
+	wait_worker(mn);
+
+	/* The worker may have taken one off the queue before blocking. */
+	KUNIT_EXPECT_GE(test, full, 7);
+	KUNIT_EXPECT_LE(test, full, 8);
+	worked = m2mkx_kunit_count(mn, M2MKX_CTR_SERVER, M2MKX_ENOSESSION);
+	KUNIT_EXPECT_EQ(test, full + worked, sent);
+	KUNIT_EXPECT_EQ(test, m2mkx_kunit_count_all(mn), sent);
+	KUNIT_EXPECT_EQ(test, skb_queue_len(&mn->rx_queue), 0);
+	KUNIT_EXPECT_EQ(test, mn->rx_queue_bytes, 0);
+}
+
+static struct kunit_case receive_cases[] = {
+	KUNIT_CASE(headers_refused_in_softirq),
+	KUNIT_CASE(role_and_length_refused_in_softirq),
+	KUNIT_CASE(worker_refusals_counted_per_role),
+	KUNIT_CASE(roles_changed_while_queued),
+	KUNIT_CASE(full_queue_drops_and_counts_everything),
+	{}
+};
+
+static struct kunit_suite receive_suite = {
+	.suite_init = m2mkx_kunit_module_up,
+	.suite_exit = m2mkx_kunit_module_down,
+	.name = "m2mkx_receive",
+	.init = receive_test_init,
+	.exit = receive_test_exit,
+	.test_cases = receive_cases,
+};
+
+kunit_test_suites(&receive_suite);
