@@ -23,10 +23,8 @@ struct m2mkx_net *m2mkx_net(struct net *net)
 	return net_generic(net, m2mkx_net_id);
 }
 
-static int __net_init m2mkx_net_init(struct net *net)
+void m2mkx_instance_init(struct m2mkx_net *mn, struct net *net)
 {
-	struct m2mkx_net *mn = m2mkx_net(net);
-
 	mn->net = net;
 	mutex_init(&mn->lock);
 	mn->max_sessions = M2MKX_DEFAULT_MAX_SESSIONS;
@@ -48,13 +46,10 @@ static int __net_init m2mkx_net_init(struct net *net)
 	m2mkx_sender_init(&mn->server_tx, mn, M2MKX_CTR_SERVER);
 	m2mkx_sender_init(&mn->proxy_tx, mn, M2MKX_CTR_PROXY);
 	m2mkx_receive_init(mn);
-	return 0;
 }
 
-static void __net_exit m2mkx_net_exit(struct net *net)
+void m2mkx_instance_teardown(struct m2mkx_net *mn)
 {
-	struct m2mkx_net *mn = m2mkx_net(net);
-
 	mutex_lock(&mn->lock);
 	WRITE_ONCE(mn->roles, 0);
 	m2mkx_socket_close(&mn->sock);
@@ -72,6 +67,17 @@ static void __net_exit m2mkx_net_exit(struct net *net)
 	memzero_explicit(&mn->proxy, sizeof(mn->proxy));
 	mutex_unlock(&mn->lock);
 	mutex_destroy(&mn->lock);
+}
+
+static int __net_init m2mkx_net_init(struct net *net)
+{
+	m2mkx_instance_init(m2mkx_net(net), net);
+	return 0;
+}
+
+static void __net_exit m2mkx_net_exit(struct net *net)
+{
+	m2mkx_instance_teardown(m2mkx_net(net));
 }
 
 static struct pernet_operations m2mkx_net_ops = {

@@ -83,6 +83,15 @@ struct m2mkx_net {
 
 struct m2mkx_net *m2mkx_net(struct net *net);
 
+/*
+ * What a namespace's instance goes through when the namespace comes and
+ * goes (also the KUnit suites' own instances): set up unconfigured, no
+ * roles, no socket, default limits; torn down sockets first, then the
+ * works, then the state, every secret wiped. Teardown sleeps.
+ */
+void m2mkx_instance_init(struct m2mkx_net *mn, struct net *net);
+void m2mkx_instance_teardown(struct m2mkx_net *mn);
+
 int m2mkx_instance_register(void);
 void m2mkx_instance_unregister(void);
 

@@ -1,16 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test instances for the KUnit suites (harness.h).
- *
- * The steps are those of m2mkx_net_init() and m2mkx_net_exit() in
- * kernel/m2mkx/instance.c, which are static to it and tied to
- * net_generic(); keep the two in step.
+ * Test instances for the KUnit suites (harness.h): set up and torn down
+ * as a namespace's are (m2mkx_instance_init() and _teardown()), but
+ * outside net_generic(), with a recorder for their events.
  */
-#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "harness.h"
-#include "receive.h"
 
 int m2mkx_kunit_module_up(struct kunit_suite *suite)
 {
@@ -66,24 +62,9 @@ struct m2mkx_net *m2mkx_kunit_instance_new(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, ki);
 	mn = &ki->mn;
-	mn->net = &init_net;
-	mutex_init(&mn->lock);
-	mn->max_sessions = M2MKX_DEFAULT_MAX_SESSIONS;
-	mn->server.trust = &mn->trust;
-	mn->server.max_n = M2MKX_MAX_PROXIES;
-	mn->server.min_k = 2;
-	m2mkx_timing_default(&mn->server.timing);
-	get_random_bytes(mn->server.session_secret,
-			 sizeof(mn->server.session_secret));
-	mn->proxy.keys = &mn->peers.keys;
-	m2mkx_timing_default(&mn->proxy.timing);
-	m2mkx_peers_init(&mn->peers);
-	m2mkx_sessions_init(mn);
-	m2mkx_sender_init(&mn->server_tx, mn, M2MKX_CTR_SERVER);
-	m2mkx_sender_init(&mn->proxy_tx, mn, M2MKX_CTR_PROXY);
+	m2mkx_instance_init(mn, &init_net);
 	mn->server_tx.sink.event = record_event;
 	mn->proxy_tx.sink.event = record_event;
-	m2mkx_receive_init(mn);
 	return mn;
 }
 
@@ -91,18 +72,7 @@ void m2mkx_kunit_instance_free(struct m2mkx_net *mn)
 {
 	if (!mn)
 		return;
-	mutex_lock(&mn->lock);
-	WRITE_ONCE(mn->roles, 0);
-	m2mkx_socket_close(&mn->sock);
-	mutex_unlock(&mn->lock);
-	m2mkx_receive_stop(mn);
-	m2mkx_sessions_stop(mn);
-	mutex_lock(&mn->lock);
-	m2mkx_sessions_free(mn);
-	m2mkx_peers_free(&mn->peers);
-	m2mkx_trust_put(&mn->trust);
-	mutex_unlock(&mn->lock);
-	mutex_destroy(&mn->lock);
+	m2mkx_instance_teardown(mn);
 	kfree_sensitive(container_of(mn, struct kunit_instance, mn));
 }
 

@@ -22,13 +22,13 @@ int m2mkx_kunit_module_up(struct kunit_suite *suite);
 void m2mkx_kunit_module_down(struct kunit_suite *suite);
 
 /*
- * A fresh instance in init_net, set up as m2mkx_net_init() sets up a
+ * A fresh instance in init_net, set up as m2mkx_instance_init() sets up a
  * namespace's: no roles, no socket, default limits. The test fails and
  * ends if memory is short.
  */
 struct m2mkx_net *m2mkx_kunit_instance_new(struct kunit *test);
 
-/* Tears it down as m2mkx_net_exit() does, and frees it. */
+/* Tears it down as m2mkx_instance_teardown() does, and frees it. */
 void m2mkx_kunit_instance_free(struct m2mkx_net *mn);
 
 /*
