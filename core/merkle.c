@@ -209,3 +209,57 @@ int m2mkx_lms_verify(const u8 *pub, size_t pub_len, const u8 *msg,
 		return ret;
 	return m2mkx_ct_memeq(tc, t1, NODE_LEN) ? 0 : -M2MKX_EMERKLE;
 }
+
+size_t m2mkx_lms_sig_len(const u8 *sig, size_t avail)
+{
+	unsigned int h;
+	size_t ots, len;
+
+	if (avail < 8)
+		return 0;
+	ots = m2mkx_ots_sig_len(m2mkx_get_be32(sig + 4));
+	if (!ots || avail < 4 + ots + 4)
+		return 0;
+	h = lms_height(m2mkx_get_be32(sig + 4 + ots));
+	len = 4 + ots + 4 + (size_t)h * NODE_LEN;
+	return h && len <= avail ? len : 0;
+}
+
+/*
+ * RFC 8554 section 6.3: sig = u32str(Nspk) || sig[0] || pub[1] || ... ||
+ * sig[Nspk], where each pub[i + 1] is the message sig[i] signs under
+ * pub[i], and pub[0] is the HSS key's after its u32str(L).
+ */
+int m2mkx_hss_verify(const u8 *pub, size_t pub_len, const u8 *msg,
+		     size_t msg_len, const u8 *sig, size_t sig_len)
+{
+	const u8 *key;
+	size_t off = 4, len;
+	u32 levels, nspk, i;
+	int ret;
+
+	if (!pub || pub_len != M2MKX_HSS_PUB_LEN)
+		return -M2MKX_EINVAL;
+	levels = m2mkx_get_be32(pub);
+	if (levels < 1 || levels > 8)
+		return -M2MKX_EINVAL;
+	if (!sig || sig_len < 4)
+		return -M2MKX_EOTSSIG;
+	nspk = m2mkx_get_be32(sig);
+	if (nspk + 1 != levels)
+		return -M2MKX_EOTSSIG;
+	key = pub + 4;
+	for (i = 0; i < nspk; i++) {
+		len = m2mkx_lms_sig_len(sig + off, sig_len - off);
+		if (!len || sig_len - off - len < LMS_PUB_LEN)
+			return -M2MKX_EOTSSIG;
+		ret = m2mkx_lms_verify(key, LMS_PUB_LEN, sig + off + len,
+				       LMS_PUB_LEN, sig + off, len);
+		if (ret)
+			return ret;
+		key = sig + off + len;
+		off += len + LMS_PUB_LEN;
+	}
+	return m2mkx_lms_verify(key, LMS_PUB_LEN, msg, msg_len, sig + off,
+				sig_len - off);
+}

@@ -25,7 +25,6 @@
 
 #define N 32
 #define LMS_PUB_LEN (4 + 4 + M2MKX_LMS_I_LEN + N)
-#define HSS_PUB_LEN (4 + LMS_PUB_LEN)
 
 /* ---- RFC 8554 Appendix F ---- */
 
@@ -51,79 +50,12 @@ static const void *rfc8554_keyed_gen_params(const void *prev, char *desc)
 	return NULL;
 }
 
-static unsigned int lms_type_height(u32 type)
-{
-	switch (type) {
-	case M2MKX_LMS_SHA256_M32_H5:
-		return 5;
-	case M2MKX_LMS_SHA256_M32_H10:
-		return 10;
-	case M2MKX_LMS_SHA256_M32_H15:
-		return 15;
-	case M2MKX_LMS_SHA256_M32_H20:
-		return 20;
-	case M2MKX_LMS_SHA256_M32_H25:
-		return 25;
-	}
-	return 0;
-}
-
-/* Length of the LMS signature at @sig as its type fields say, or 0. */
-static size_t lms_sig_len(const u8 *sig, size_t avail)
-{
-	unsigned int h;
-	size_t ots, len;
-
-	if (avail < 8)
-		return 0;
-	ots = m2mkx_ots_sig_len(m2mkx_get_be32(sig + 4));
-	if (!ots || avail < 4 + ots + 4)
-		return 0;
-	h = lms_type_height(m2mkx_get_be32(sig + 4 + ots));
-	len = 4 + ots + 4 + (size_t)h * N;
-	return h && len <= avail ? len : 0;
-}
-
-/*
- * HSS verification, RFC 8554 section 6.3, on top of m2mkx_lms_verify():
- * each level's LMS signature signs the next level's public key.
- */
-static int hss_verify(const u8 *pub, size_t pub_len, const u8 *msg,
-		      size_t msg_len, const u8 *sig, size_t sig_len)
-{
-	const u8 *key = pub + 4;
-	size_t off = 4, len;
-	u32 levels, nspk, i;
-	int ret;
-
-	if (pub_len != HSS_PUB_LEN)
-		return -M2MKX_EINVAL;
-	levels = m2mkx_get_be32(pub);
-	if (levels < 1 || levels > 8 || sig_len < 4)
-		return -M2MKX_EINVAL;
-	nspk = m2mkx_get_be32(sig);
-	if (nspk + 1 != levels)
-		return -M2MKX_EOTSSIG;
-	for (i = 0; i < nspk; i++) {
-		len = lms_sig_len(sig + off, sig_len - off);
-		if (!len || sig_len - off - len < LMS_PUB_LEN)
-			return -M2MKX_EOTSSIG;
-		ret = m2mkx_lms_verify(key, LMS_PUB_LEN, sig + off + len,
-				       LMS_PUB_LEN, sig + off, len);
-		if (ret)
-			return ret;
-		key = sig + off + len;
-		off += len + LMS_PUB_LEN;
-	}
-	return m2mkx_lms_verify(key, LMS_PUB_LEN, msg, msg_len, sig + off,
-				sig_len - off);
-}
-
 static void rfc8554_signature_verifies(struct kunit *test)
 {
 	const struct m2mkx_kunit_rfc8554 *c = test->param_value;
 
-	KUNIT_EXPECT_EQ(test, hss_verify(c->pub.data, c->pub.len, c->msg.data,
+	KUNIT_EXPECT_EQ(test,
+			m2mkx_hss_verify(c->pub.data, c->pub.len, c->msg.data,
 					 c->msg.len, c->sig.data, c->sig.len),
 			0);
 }
@@ -136,7 +68,7 @@ static void rfc8554_signature_verifies(struct kunit *test)
 static void rfc8554_any_flipped_bit_fails(struct kunit *test)
 {
 	const struct m2mkx_kunit_rfc8554 *c = test->param_value;
-	size_t top = lms_sig_len(c->sig.data + 4, c->sig.len - 4);
+	size_t top = m2mkx_lms_sig_len(c->sig.data + 4, c->sig.len - 4);
 	size_t bottom = 4 + top + LMS_PUB_LEN;
 	size_t at[] = {
 		bottom + 8 + 3,			/* C */
@@ -158,15 +90,18 @@ static void rfc8554_any_flipped_bit_fails(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(at); i++) {
 		sig[at[i]] ^= 0x01;
 		KUNIT_EXPECT_NE_MSG(test,
-				    hss_verify(c->pub.data, c->pub.len, msg,
-					       c->msg.len, sig, c->sig.len),
+				    m2mkx_hss_verify(c->pub.data, c->pub.len,
+						     msg, c->msg.len, sig,
+						     c->sig.len),
 				    0, "bit 0 of signature byte %zu flipped",
 				    at[i]);
 		sig[at[i]] ^= 0x01;
 	}
 	msg[0] ^= 0x80;
-	KUNIT_EXPECT_NE(test, hss_verify(c->pub.data, c->pub.len, msg,
-					 c->msg.len, sig, c->sig.len), 0);
+	KUNIT_EXPECT_NE(test,
+			m2mkx_hss_verify(c->pub.data, c->pub.len, msg,
+					 c->msg.len, sig, c->sig.len),
+			0);
 }
 
 /*
@@ -186,7 +121,7 @@ static void rfc8554_leaf_key_derivation(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, c->leaf_i.len, M2MKX_LMS_I_LEN);
 	KUNIT_ASSERT_EQ(test, c->leaf_seed.len, M2MKX_OTS_SEED_LEN);
 	KUNIT_ASSERT_EQ(test, c->leaf_q.len, 4);
-	top = lms_sig_len(c->sig.data + 4, c->sig.len - 4);
+	top = m2mkx_lms_sig_len(c->sig.data + 4, c->sig.len - 4);
 	KUNIT_ASSERT_GT(test, top, 0);
 	pub1 = c->sig.data + 4 + top;
 	sig1 = pub1 + LMS_PUB_LEN;

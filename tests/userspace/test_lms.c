@@ -31,7 +31,6 @@
 
 #define N 32
 #define LMS_PUB_LEN (4 + 4 + M2MKX_LMS_I_LEN + N)
-#define HSS_PUB_LEN (4 + LMS_PUB_LEN)
 /* Room for any LMS signature built here (Lamport, H25) and a byte more. */
 #define LMS_SIG_MAX (4 + M2MKX_OTS_MAX_SIG_LEN + 4 + 25 * N)
 
@@ -196,77 +195,6 @@ static bool ref_lmots_sig_ok(const struct ots_type *t, const u8 *I, u32 q,
 	return true;
 }
 
-static unsigned int lms_type_height(u32 type)
-{
-	switch (type) {
-	case M2MKX_LMS_SHA256_M32_H5:
-		return 5;
-	case M2MKX_LMS_SHA256_M32_H10:
-		return 10;
-	case M2MKX_LMS_SHA256_M32_H15:
-		return 15;
-	case M2MKX_LMS_SHA256_M32_H20:
-		return 20;
-	case M2MKX_LMS_SHA256_M32_H25:
-		return 25;
-	}
-	return 0;
-}
-
-/* Length of the LMS signature at @sig as its type fields say, or 0. */
-static size_t lms_sig_len(const u8 *sig, size_t avail)
-{
-	unsigned int h;
-	size_t ots, len;
-
-	if (avail < 8)
-		return 0;
-	ots = m2mkx_ots_sig_len(m2mkx_get_be32(sig + 4));
-	if (!ots || avail < 4 + ots + 4)
-		return 0;
-	h = lms_type_height(m2mkx_get_be32(sig + 4 + ots));
-	len = 4 + ots + 4 + (size_t)h * N;
-	return h && len <= avail ? len : 0;
-}
-
-/*
- * HSS verification, RFC 8554 section 6.3, on top of m2mkx_lms_verify():
- * sig = u32str(Nspk) || sig[0] || pub[1] || ... || sig[Nspk], where each
- * pub[i + 1] is the message sig[i] signs under pub[i].
- */
-static int hss_verify(const u8 *pub, size_t pub_len, const u8 *msg,
-		      size_t msg_len, const u8 *sig, size_t sig_len)
-{
-	const u8 *key = pub + 4;
-	size_t off = 4, len;
-	u32 levels, nspk, i;
-	int ret;
-
-	if (pub_len != HSS_PUB_LEN)
-		return -M2MKX_EINVAL;
-	levels = m2mkx_get_be32(pub);
-	if (levels < 1 || levels > 8)
-		return -M2MKX_EINVAL;
-	if (sig_len < 4)
-		return -M2MKX_EOTSSIG;
-	nspk = m2mkx_get_be32(sig);
-	if (nspk + 1 != levels)
-		return -M2MKX_EOTSSIG;
-	for (i = 0; i < nspk; i++) {
-		len = lms_sig_len(sig + off, sig_len - off);
-		if (!len || sig_len - off - len < LMS_PUB_LEN)
-			return -M2MKX_EOTSSIG;
-		ret = m2mkx_lms_verify(key, LMS_PUB_LEN, sig + off + len,
-				       LMS_PUB_LEN, sig + off, len);
-		if (ret)
-			return ret;
-		key = sig + off + len;
-		off += len + LMS_PUB_LEN;
-	}
-	return m2mkx_lms_verify(key, LMS_PUB_LEN, msg, msg_len, sig + off,
-				sig_len - off);
-}
-
 /* ---- RFC 8554 Appendix F ---- */
 
 #define VEC_FIELDS 8
@@ -403,7 +331,8 @@ static void hss_flip(const u8 *pub, const u8 *msg, size_t msg_len, u8 *sig,
 		     const char *what)
 {
 	flip(sig + at, bit);
-	tap_is_int(hss_verify(pub, HSS_PUB_LEN, msg, msg_len, sig, sig_len),
+	tap_is_int(m2mkx_hss_verify(pub, M2MKX_HSS_PUB_LEN, msg, msg_len, sig,
+				    sig_len),
 		   want, "case %s: bit of %s flipped", vc.name, what);
 	flip(sig + at, bit);
 }
@@ -420,7 +349,7 @@ static void vec_run(void)
 	int ret;
 
 	if (!tap_ok(!vc.bad && pub && msg && sig &&
-		    pub->len == HSS_PUB_LEN && sig->len > 4,
+		    pub->len == M2MKX_HSS_PUB_LEN && sig->len > 4,
 		    "case %s: pub, msg and sig parse", vc.name))
 		return;
 	slen = sig->len;
@@ -428,10 +357,10 @@ static void vec_run(void)
 	memcpy(s, sig->data, slen);
 	memcpy(m, msg->data, mlen);
 
-	tap_is_int(hss_verify(pub->data, pub->len, m, mlen, s, slen), 0,
+	tap_is_int(m2mkx_hss_verify(pub->data, pub->len, m, mlen, s, slen), 0,
 		   "case %s: RFC 8554 HSS signature verifies", vc.name);
 
-	len0 = lms_sig_len(s + 4, slen - 4);
+	len0 = m2mkx_lms_sig_len(s + 4, slen - 4);
 	off1 = 4 + len0 + LMS_PUB_LEN;
 	if (!tap_ok(m2mkx_get_be32(s) == 1 && len0 && off1 < slen,
 		    "case %s: signature has two levels", vc.name))
@@ -448,16 +377,16 @@ static void vec_run(void)
 		   "case %s: bottom LMS signature over msg verifies", vc.name);
 
 	flip(m, 0);
-	tap_is_int(hss_verify(pub->data, pub->len, m, mlen, s, slen),
+	tap_is_int(m2mkx_hss_verify(pub->data, pub->len, m, mlen, s, slen),
 		   -M2MKX_EMERKLE, "case %s: first message bit flipped",
 		   vc.name);
 	flip(m, 0);
 	flip(m, mlen * 8 - 1);
-	tap_is_int(hss_verify(pub->data, pub->len, m, mlen, s, slen),
+	tap_is_int(m2mkx_hss_verify(pub->data, pub->len, m, mlen, s, slen),
 		   -M2MKX_EMERKLE, "case %s: last message bit flipped",
 		   vc.name);
 	flip(m, mlen * 8 - 1);
-	tap_is_int(hss_verify(pub->data, pub->len, m, mlen - 1, s, slen),
+	tap_is_int(m2mkx_hss_verify(pub->data, pub->len, m, mlen - 1, s, slen),
 		   -M2MKX_EMERKLE, "case %s: message one byte short", vc.name);
 
 	/* Named single-bit flips, one in each field of the signature. */
@@ -486,19 +415,19 @@ static void vec_run(void)
 	bits = slen * 8;
 	for (bit = 5; bit < bits; bit += 8 * 37 + 3, n++) {
 		flip(s, bit);
-		rejected += hss_verify(pub->data, pub->len, m, mlen, s,
+		rejected += m2mkx_hss_verify(pub->data, pub->len, m, mlen, s,
 				       slen) != 0;
 		flip(s, bit);
 	}
 	tap_is_int(rejected, n, "case %s: %zu scattered bit flips rejected",
 		   vc.name, n);
 
-	tap_ok(hss_verify(pub->data, pub->len, m, mlen, s, slen - 1) != 0,
+	tap_ok(m2mkx_hss_verify(pub->data, pub->len, m, mlen, s, slen - 1) != 0,
 	       "case %s: signature one byte short", vc.name);
 	s[slen] = 0;
-	tap_ok(hss_verify(pub->data, pub->len, m, mlen, s, slen + 1) != 0,
+	tap_ok(m2mkx_hss_verify(pub->data, pub->len, m, mlen, s, slen + 1) != 0,
 	       "case %s: signature one byte long", vc.name);
-	tap_is_int(hss_verify(pub->data, pub->len, m, mlen, s, slen), 0,
+	tap_is_int(m2mkx_hss_verify(pub->data, pub->len, m, mlen, s, slen), 0,
 		   "case %s: restored signature verifies again", vc.name);
 
 	/* The public key as a caller could get it wrong. */

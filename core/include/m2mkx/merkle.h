@@ -54,11 +54,28 @@ int m2mkx_merkle_root(const u8 I[M2MKX_LMS_I_LEN], unsigned int height,
  * Verifies an LMS signature (RFC 8554 section 5.4.2) under the public key
  * @pub (u32 lms type || u32 ots type || I || T[1]). Returns 0 when valid,
  * -M2MKX_EINVAL for an unusable public key, -M2MKX_EOTSSIG or
- * -M2MKX_EMERKLE for a signature that does not verify. The tests use it to run the
- * RFC's HSS test vectors through the same OTS and tree code the protocol
- * uses.
+ * -M2MKX_EMERKLE for a signature that does not verify. The tests run
+ * the RFC's HSS test vectors through it (m2mkx_hss_verify()), and so
+ * through the same OTS and tree code the protocol uses.
  */
 int m2mkx_lms_verify(const u8 *pub, size_t pub_len, const u8 *msg,
+		     size_t msg_len, const u8 *sig, size_t sig_len);
+
+/*
+ * The length of the LMS signature at @sig as its type fields say, if
+ * @avail bytes hold it; else 0.
+ */
+size_t m2mkx_lms_sig_len(const u8 *sig, size_t avail);
+
+/* An HSS public key: u32 levels || the top LMS public key. */
+#define M2MKX_HSS_PUB_LEN (4 + 4 + 4 + M2MKX_LMS_I_LEN + M2MKX_OTS_HASH_LEN)
+
+/*
+ * Verifies an HSS signature (RFC 8554 section 6.3) of up to 8 levels,
+ * each through m2mkx_lms_verify(), which says what the results mean.
+ * For the RFC's own test vectors (Appendix F), which are HSS.
+ */
+int m2mkx_hss_verify(const u8 *pub, size_t pub_len, const u8 *msg,
 		     size_t msg_len, const u8 *sig, size_t sig_len);
 
 #endif /* M2MKX_MERKLE_H */
