@@ -15,7 +15,6 @@
 #include "debugfs.h"
 #include "instance.h"
 #include "netlink.h"
-#include "runtime.h"
 
 struct workqueue_struct *m2mkx_wq;
 
@@ -26,7 +25,6 @@ static int __init m2mkx_init(void)
 	ret = m2mkx_crypto_init();
 	if (ret)
 		return ret;
-	m2mkx_runtime_init();
 	/*
 	 * Unbound: a SIGNED_SHARE costs an RSA verification and hundreds of
 	 * hashes, better spread than pinned to the CPU the packet came in on.
@@ -51,7 +49,6 @@ err_instance:
 err_wq:
 	destroy_workqueue(m2mkx_wq);
 err_crypto:
-	m2mkx_runtime_exit();
 	m2mkx_crypto_exit();
 	return ret;
 }
@@ -63,7 +60,6 @@ static void __exit m2mkx_exit(void)
 	m2mkx_genl_exit();
 	m2mkx_instance_unregister();
 	destroy_workqueue(m2mkx_wq);
-	m2mkx_runtime_exit();
 	m2mkx_crypto_exit();
 }
 
