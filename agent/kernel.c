@@ -131,6 +131,8 @@ static const char *conf_key_of(int attr)
 		return "MaxProxies";
 	case M2MKX_A_MIN_THRESHOLD:
 		return "MinThreshold";
+	case M2MKX_A_SHARE_WINDOW_MS:
+		return "ShareWindow";
 	case M2MKX_A_POLICY:
 		return "AllowDispersal/AllowLamport";
 	case M2MKX_A_ROLES:
@@ -172,10 +174,11 @@ static int configure_identity(struct agent_kernel *k, const struct conf *c)
 		if (setup_trust(c, &ki.keyring))
 			return -1;
 		ki.has |= KI_PRIVATE_KEY | KI_KEYRING | KI_MAX_PROXIES |
-			  KI_MIN_THRESHOLD | KI_POLICY;
+			  KI_MIN_THRESHOLD | KI_SHARE_WINDOW | KI_POLICY;
 		memcpy(ki.private_key, c->server_key, sizeof(ki.private_key));
 		ki.max_proxies = (u8)c->max_proxies;
 		ki.min_threshold = (u8)c->min_threshold;
+		ki.share_window_ms = c->share_window_ms;
 		ki.policy = (c->allow_dispersal ?
 			     M2MKX_POLICY_ALLOW_DISPERSAL : 0) |
 			    (c->allow_lamport ? M2MKX_POLICY_ALLOW_LAMPORT : 0);

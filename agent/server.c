@@ -221,6 +221,7 @@ struct agent_role *agent_server_new(struct agent *ag)
 	cfg->allow_dispersal = c->allow_dispersal;
 	cfg->allow_lamport = c->allow_lamport;
 	m2mkx_timing_default(&cfg->timing);
+	cfg->timing.share_window_ms = c->share_window_ms;
 	if (m2mkx_x25519_public(cfg->static_public, cfg->static_secret)) {
 		log_err("server: unusable PrivateKeyFile key");
 		goto fail;

@@ -19,6 +19,9 @@
 #include <m2mkx/bytes.h>
 #include <m2mkx/ots.h>
 #include <m2mkx/share.h>
+#include <m2mkx/step.h>
+
+#include "include/uapi/linux/m2mkx.h"
 
 #include "common/conf.h"
 #include "common/endpoint.h"
@@ -387,6 +390,17 @@ static int set_min_threshold(struct parser *p, const struct key_def *k,
 	return 0;
 }
 
+static int set_share_window(struct parser *p, const struct key_def *k,
+			    const char *value)
+{
+	unsigned long v;
+
+	if (parse_uint(p, k, value, 0, M2MKX_MAX_SHARE_WINDOW_MS, &v))
+		return -1;
+	p->c->share_window_ms = (u32)v;
+	return 0;
+}
+
 static int set_allow_dispersal(struct parser *p, const struct key_def *k,
 			       const char *value)
 {
@@ -689,6 +703,7 @@ static const struct key_def server_keys[] = {
 	{ "AllowLamport", PROG_AGENT, 4, false, set_allow_lamport },
 	{ "MinThreshold", PROG_AGENT, 5, false, set_min_threshold },
 	{ "TrustKeyring", PROG_AGENT, 6, false, set_trust_keyring },
+	{ "ShareWindow", PROG_AGENT, 7, false, set_share_window },
 	{ NULL, 0, 0, false, NULL }
 };
 
@@ -1174,12 +1189,16 @@ static int validate_client(struct parser *p)
 
 static void defaults(struct conf *c)
 {
+	struct m2mkx_timing timing;
+
 	/* The IPv6 wildcard, dual-stack; the port is the program's call. */
 	memset(&c->listen, 0, sizeof(c->listen));
 	c->listen_v4 = false;
 	c->max_proxies = M2MKX_MAX_PROXIES;
 	/* With k = 1 every share is x itself: no deployment wants that. */
 	c->min_threshold = 2;
+	m2mkx_timing_default(&timing);
+	c->share_window_ms = timing.share_window_ms;
 	/*
 	 * Dispersal shares each leak part of x to their proxy: a server
 	 * opts in. Lamport costs only bandwidth, so it is allowed.

@@ -135,6 +135,7 @@ struct conf {
 	char *trust_keyring;
 	unsigned int max_proxies;
 	unsigned int min_threshold;
+	u32 share_window_ms;		/* B's, protocol.rst */
 	bool allow_dispersal;
 	bool allow_lamport;
 

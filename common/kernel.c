@@ -69,6 +69,9 @@ int kernel_set_instance(struct genl_sock *g, const struct kernel_instance *ki)
 				  ki->min_threshold);
 	if (ki->has & KI_POLICY)
 		bad |= nla_put_u32(msg, M2MKX_A_POLICY, ki->policy);
+	if (ki->has & KI_SHARE_WINDOW)
+		bad |= nla_put_u32(msg, M2MKX_A_SHARE_WINDOW_MS,
+				   ki->share_window_ms);
 	if (bad) {
 		explicit_bzero(nlmsg_hdr(msg), nlmsg_hdr(msg)->nlmsg_len);
 		nlmsg_free(msg);
@@ -122,6 +125,10 @@ static int instance_reply(u8 cmd, struct nlattr **tb, void *arg)
 	if (attr_is(tb[M2MKX_A_POLICY], 4)) {
 		ki->has |= KI_POLICY;
 		ki->policy = nla_get_u32(tb[M2MKX_A_POLICY]);
+	}
+	if (attr_is(tb[M2MKX_A_SHARE_WINDOW_MS], 4)) {
+		ki->has |= KI_SHARE_WINDOW;
+		ki->share_window_ms = nla_get_u32(tb[M2MKX_A_SHARE_WINDOW_MS]);
 	}
 	if (attr_is(tb[M2MKX_A_SERVER_BUSY_NS], 8) &&
 	    attr_is(tb[M2MKX_A_SERVER_COMPLETED], 8)) {

@@ -38,6 +38,7 @@ enum kernel_instance_field {
 	KI_POLICY = 1 << 9,
 	KI_SERVER_STATS = 1 << 10,	/* GET only */
 	KI_SERVER_TX = 1 << 11,		/* GET only */
+	KI_SHARE_WINDOW = 1 << 12,
 };
 
 struct kernel_instance {
@@ -52,6 +53,7 @@ struct kernel_instance {
 	u8 max_proxies;
 	u8 min_threshold;
 	u32 policy;			/* enum m2mkx_policy bits */
+	u32 share_window_ms;
 	u64 server_busy_ns;		/* the worker's time on the server role */
 	u64 server_completed;		/* server handshakes completed */
 	u64 server_tx_ns;		/* the server role's time sending */

@@ -169,6 +169,9 @@ int m2mkx_instance_apply(struct m2mkx_net *mn,
 		mn->server.max_n = ch->max_proxies;
 	if (ch->what & M2MKX_CHANGE_MIN_THRESHOLD)
 		mn->server.min_k = ch->min_threshold;
+	/* A window already open keeps its deadline. */
+	if (ch->what & M2MKX_CHANGE_SHARE_WINDOW)
+		mn->server.timing.share_window_ms = ch->share_window_ms;
 	if (ch->what & M2MKX_CHANGE_POLICY) {
 		mn->policy = ch->policy;
 		mn->server.allow_dispersal =

@@ -109,6 +109,7 @@ enum m2mkx_change_bits {
 	M2MKX_CHANGE_MAX_PROXIES = BIT(6),
 	M2MKX_CHANGE_MIN_THRESHOLD = BIT(7),
 	M2MKX_CHANGE_POLICY = BIT(8),
+	M2MKX_CHANGE_SHARE_WINDOW = BIT(9),
 };
 
 struct m2mkx_instance_change {
@@ -122,6 +123,7 @@ struct m2mkx_instance_change {
 	u8 max_proxies;
 	u8 min_threshold;
 	u32 policy;
+	u32 share_window_ms;
 };
 
 /*

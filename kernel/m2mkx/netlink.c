@@ -65,6 +65,10 @@ static struct netlink_range_validation max_sessions_range = {
 	.max = M2MKX_MAX_MAX_SESSIONS,
 };
 
+static struct netlink_range_validation share_window_range = {
+	.max = M2MKX_MAX_SHARE_WINDOW_MS,
+};
+
 static const struct nla_policy set_instance_policy[M2MKX_A_MAX + 1] = {
 	[M2MKX_A_ROLES] =
 		NLA_POLICY_MASK(NLA_U32, M2MKX_ROLE_SERVER | M2MKX_ROLE_PROXY),
@@ -81,6 +85,8 @@ static const struct nla_policy set_instance_policy[M2MKX_A_MAX + 1] = {
 	[M2MKX_A_POLICY] =
 		NLA_POLICY_MASK(NLA_U32, M2MKX_POLICY_ALLOW_DISPERSAL |
 					 M2MKX_POLICY_ALLOW_LAMPORT),
+	[M2MKX_A_SHARE_WINDOW_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &share_window_range),
 };
 
 static const struct nla_policy add_neighbor_policy[M2MKX_A_MAX + 1] = {
@@ -137,6 +143,8 @@ static int m2mkx_nl_get_instance(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u8(msg, M2MKX_A_MAX_PROXIES, mn->server.max_n) ||
 	    nla_put_u8(msg, M2MKX_A_MIN_THRESHOLD, mn->server.min_k) ||
 	    nla_put_u32(msg, M2MKX_A_POLICY, mn->policy) ||
+	    nla_put_u32(msg, M2MKX_A_SHARE_WINDOW_MS,
+			mn->server.timing.share_window_ms) ||
 	    nla_put_u64_64bit(msg, M2MKX_A_SERVER_BUSY_NS,
 			      mn->server_busy_ns, M2MKX_A_PAD) ||
 	    nla_put_u64_64bit(msg, M2MKX_A_SERVER_COMPLETED,
@@ -202,6 +210,11 @@ static void change_from_attrs(struct nlattr **attrs,
 	if (attrs[M2MKX_A_POLICY]) {
 		ch->what |= M2MKX_CHANGE_POLICY;
 		ch->policy = nla_get_u32(attrs[M2MKX_A_POLICY]);
+	}
+	if (attrs[M2MKX_A_SHARE_WINDOW_MS]) {
+		ch->what |= M2MKX_CHANGE_SHARE_WINDOW;
+		ch->share_window_ms =
+			nla_get_u32(attrs[M2MKX_A_SHARE_WINDOW_MS]);
 	}
 }
 

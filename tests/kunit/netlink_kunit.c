@@ -140,6 +140,12 @@ static void si_zero_threshold(struct nl_req *r)
 	r->bad = put_u8(r, M2MKX_A_MIN_THRESHOLD, 0);
 }
 
+static void si_long_share_window(struct nl_req *r)
+{
+	r->bad = put_u32(r, M2MKX_A_SHARE_WINDOW_MS,
+			 M2MKX_MAX_SHARE_WINDOW_MS + 1);
+}
+
 static void si_unknown_policy(struct nl_req *r)
 {
 	r->bad = put_u32(r, M2MKX_A_POLICY, M2MKX_POLICY_ALLOW_LAMPORT << 4);
@@ -188,6 +194,7 @@ static void si_proxy_node(struct nl_req *r)
 	put_u32(r, M2MKX_A_ROLES, M2MKX_ROLE_PROXY);
 	put_u8(r, M2MKX_A_MAX_PROXIES, 3);
 	put_u8(r, M2MKX_A_MIN_THRESHOLD, 3);
+	put_u32(r, M2MKX_A_SHARE_WINDOW_MS, M2MKX_MAX_SHARE_WINDOW_MS);
 }
 
 /* ---- peers ---- */
@@ -464,6 +471,8 @@ static const struct nl_case nl_cases[] = {
 	  NULL, si_too_many_proxies, -ERANGE, POLICY_RANGE },
 	{ "set: threshold 0", M2MKX_CMD_SET_INSTANCE, NULL,
 	  si_zero_threshold, -ERANGE, POLICY_RANGE },
+	{ "set: share window above the cap", M2MKX_CMD_SET_INSTANCE, NULL,
+	  si_long_share_window, -ERANGE, POLICY_RANGE },
 	{ "set: unknown policy bit", M2MKX_CMD_SET_INSTANCE, NULL,
 	  si_unknown_policy, -EINVAL, POLICY_MASK },
 	{ "set: read-only public key", M2MKX_CMD_SET_INSTANCE, NULL,
@@ -758,6 +767,8 @@ static void taken_requests_change_the_instance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(mn->proxy.id, one, ID_LEN), 0);
 	KUNIT_EXPECT_EQ(test, mn->server.max_n, 3);
 	KUNIT_EXPECT_EQ(test, mn->server.min_k, 3);
+	KUNIT_EXPECT_EQ(test, mn->server.timing.share_window_ms,
+			M2MKX_MAX_SHARE_WINDOW_MS);
 	mutex_unlock(&mn->lock);
 
 	KUNIT_EXPECT_EQ(test, nl_request(test, M2MKX_CMD_INSTALL_MATERIAL,

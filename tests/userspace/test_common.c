@@ -326,6 +326,8 @@ static void test_conf_agent(void)
 	       "conf: TrustCertificate repeats; relative paths resolved");
 	tap_ok(c.max_proxies == 8 && c.allow_dispersal && c.allow_lamport,
 	       "conf: MaxProxies, AllowDispersal, AllowLamport default");
+	tap_is_int((int)c.share_window_ms, 200,
+		   "conf: ShareWindow defaults to the protocol's 200 ms");
 	tap_is_mem(c.issuer_key, k16, 16, "conf: IssuerKeyFile");
 	tap_ok(!endpoint_is_v4(&c.issuer) && c.issuer.port == 40000 &&
 	       c.fault == CONF_FAULT_CORRUPT_SHARE, "conf: Issuer, Fault");
@@ -439,6 +441,11 @@ static void test_conf_errors(void)
 	       CONF_AGENT,
 	       "test_common: %s:8: MinThreshold 2 is above MaxProxies 1 in [Server]",
 	       "MaxProxies below the default MinThreshold, named at MaxProxies");
+	refuse(NODE "Roles = server\n[Server]\nPrivateKeyFile = b.key\n"
+	       "TrustCertificate = t.pem\nShareWindow = 30001\n",
+	       CONF_AGENT,
+	       "test_common: %s:8: invalid ShareWindow '30001' in [Server]: expected 0..30000",
+	       "a share window above 30 s");
 	refuse(NODE "Roles = issuer\n[Issuer]\nSigningKeyFile = t\n"
 	       "Fault = crash\n", CONF_AGENT,
 	       "test_common: %s:7: invalid Fault 'crash' in [Issuer]: expected none or crash-after-record",

@@ -28,6 +28,7 @@ enum set_arg_id {
 	ARG_MAX_SESSIONS,
 	ARG_MAX_PROXIES,
 	ARG_MIN_THRESHOLD,
+	ARG_SHARE_WINDOW,
 	ARG_ALLOW_DISPERSAL,
 	ARG_ALLOW_LAMPORT,
 	ARG_COUNT
@@ -52,6 +53,7 @@ static const struct {
 	[ARG_MAX_SESSIONS] = { "max-sessions", M2MKX_A_MAX_SESSIONS },
 	[ARG_MAX_PROXIES] = { "max-proxies", M2MKX_A_MAX_PROXIES },
 	[ARG_MIN_THRESHOLD] = { "min-threshold", M2MKX_A_MIN_THRESHOLD },
+	[ARG_SHARE_WINDOW] = { "share-window", M2MKX_A_SHARE_WINDOW_MS },
 	[ARG_ALLOW_DISPERSAL] = { "allow-dispersal", M2MKX_A_POLICY },
 	[ARG_ALLOW_LAMPORT] = { "allow-lamport", M2MKX_A_POLICY },
 };
@@ -156,6 +158,13 @@ static int parse_set_arg(struct set_req *r, enum set_arg_id id,
 			return -1;
 		ki->has |= KI_MIN_THRESHOLD;
 		ki->min_threshold = (u8)n;
+		return 0;
+	case ARG_SHARE_WINDOW:
+		if (parse_uint("share-window", v, 0, M2MKX_MAX_SHARE_WINDOW_MS,
+			       &n))
+			return -1;
+		ki->has |= KI_SHARE_WINDOW;
+		ki->share_window_ms = (u32)n;
 		return 0;
 	case ARG_ALLOW_DISPERSAL:
 		ki->has |= KI_POLICY;

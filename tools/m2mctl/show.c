@@ -232,6 +232,7 @@ static void human_instance(const struct kernel_instance *ki)
 	printf("  %-17s%u\n", "max sessions:", ki->max_sessions);
 	printf("  %-17s%u\n", "max proxies:", ki->max_proxies);
 	printf("  %-17s%u\n", "min threshold:", ki->min_threshold);
+	printf("  %-17s%u ms\n", "share window:", ki->share_window_ms);
 	printf("  %-17s%s\n", "allow dispersal:",
 	       ki->policy & M2MKX_POLICY_ALLOW_DISPERSAL ? "yes" : "no");
 	printf("  %-17s%s\n", "allow lamport:",
@@ -283,6 +284,8 @@ static void json_instance(const struct kernel_instance *ki)
 	printf("%u", ki->max_proxies);
 	json_key("min_threshold", &first);
 	printf("%u", ki->min_threshold);
+	json_key("share_window_ms", &first);
+	printf("%u", ki->share_window_ms);
 	json_key("allow_dispersal", &first);
 	printf("%s", ki->policy & M2MKX_POLICY_ALLOW_DISPERSAL ? "true" :
 	       "false");

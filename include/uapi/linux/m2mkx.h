@@ -28,6 +28,8 @@
 #define M2MKX_X25519_KEY_LEN 32
 #define M2MKX_OTS_SEED_LEN 32
 #define M2MKX_MK_LEN 32
+/* B's share window: 200 ms by default, at most 30 s. */
+#define M2MKX_MAX_SHARE_WINDOW_MS 30000
 
 enum m2mkx_cmd {
 	M2MKX_CMD_UNSPEC,
@@ -99,7 +101,7 @@ enum m2mkx_attr {
 	M2MKX_A_COUNTER,		/* nested, enum m2mkx_counter_attr */
 	M2MKX_A_PAD,
 	/*
-	 * Read only: the time the worker spent on the server role (its
+	 * Read only: the wall time the worker spent on the server role (its
 	 * datagrams and timers), and the server handshakes it completed,
 	 * since the instance was created. The busy time leaves out sending,
 	 * which M2MKX_A_SERVER_TX_NS counts: a datagram to another namespace
@@ -109,6 +111,11 @@ enum m2mkx_attr {
 	M2MKX_A_SERVER_BUSY_NS,		/* u64, nanoseconds */
 	M2MKX_A_SERVER_COMPLETED,	/* u64 */
 	M2MKX_A_SERVER_TX_NS,		/* u64, nanoseconds */
+	/*
+	 * How long B waits, once k shares are in, for the others before it
+	 * decodes: late shares are named absent, not judged.
+	 */
+	M2MKX_A_SHARE_WINDOW_MS,	/* u32, 0..M2MKX_MAX_SHARE_WINDOW_MS */
 
 	__M2MKX_A_MAX
 };

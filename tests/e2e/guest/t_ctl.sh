@@ -137,11 +137,12 @@ ring=$(keyctl newring m2mkx-ctl @u)
 run_ok "m2mctl set configures B's instance" ip netns exec b m2mctl set \
 	node-id "$b_id" role server port 7510 private-key b.key \
 	max-proxies 8 min-threshold 2 trust-keyring "$ring" \
-	allow-dispersal no allow-lamport yes
+	share-window 750 allow-dispersal no allow-lamport yes
 is "$(json b show instance --json -- instance.roles.0 instance.port \
 	instance.node_id instance.max_proxies instance.min_threshold \
-	instance.trust_keyring instance.allow_lamport instance.public_key)" \
-	"server 7510 $b_id 8 2 $ring true $(cat b.pub)" \
+	instance.share_window_ms instance.trust_keyring \
+	instance.allow_lamport instance.public_key)" \
+	"server 7510 $b_id 8 2 750 $ring true $(cat b.pub)" \
 	"show instance --json: valid JSON holding what set set"
 is "$(json b show --json -- instance.port peers.# sessions.#)" "7510 0 0" \
 	"show --json: the overview, valid JSON, no peers or sessions yet"
