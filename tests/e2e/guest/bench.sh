@@ -31,6 +31,9 @@
 # so: every switch between processes flushes the emulated TLB, whose
 # refill would be charged to whichever B ran next.
 # Timings under TCG mean something only as ratios within one run.
+# With bench_profile= on the kernel command line (BENCH_VM_PROFILE=1
+# make bench-vm) and perf in the image, CPU 0 is sampled during the
+# kernel runs, "# profile n=N: ..." lines: where B's time went.
 . "${E2E:-/e2e}/lib.sh"
 # shellcheck disable=SC2034 # read by topology.sh
 TOPO_NODES="a p1 p2 p3 p4 p5 p6 p7 p8 b t"
@@ -180,6 +183,15 @@ runs() {
 	set -- "$1" "$2" $(b_stats "$1")
 	_mode=$1 _n=$2 _b0=$3 _t0=$4 _c0=$5
 	[ -r "$calls" ] && cp "$calls" calls.before
+	_perf=
+	if [ -n "${bench_profile:-}" ] && [ "$_mode" = kernel ] &&
+	   command -v perf > /dev/null; then
+		echo -1 > /proc/sys/kernel/perf_event_paranoid
+		echo 0 > /proc/sys/kernel/kptr_restrict
+		perf record -q -e cpu-clock -C 0 -o "perf.$_n.data" \
+			> perf.out 2>&1 &
+		_perf=$!
+	fi
 	fails=0
 	_j=0
 	while [ $_j -lt "$H" ]; do
@@ -189,6 +201,15 @@ runs() {
 	done
 	# The shares that arrive after A is done: B still works on them.
 	sleep 2
+	if [ -n "$_perf" ]; then
+		kill -INT "$_perf"
+		wait "$_perf"
+		# The busiest symbols of every task on CPU 0 but the idle
+		# loop, as shares of all its samples.
+		perf report -i "perf.$_n.data" --stdio --sort comm,sym 2>&1 |
+			grep -v -e '^$' -e '^#' -e 'native_safe_halt' |
+			head -n 40 | sed "s/^/# profile n=$_n: /"
+	fi
 	# shellcheck disable=SC2046 # three words on purpose
 	set -- $(b_stats "$_mode")
 	echo "bench $_mode.n$_n.busy_ns $(($1 - _b0))"
