@@ -94,6 +94,7 @@ void m2mkx_server_insert(struct m2mkx_net *mn, struct m2mkx_server_entry *e)
 
 	lockdep_assert_held(&mn->lock);
 	hlist_add_head(&e->node, bucket(mn, t, e->s.session));
+	list_add_tail(&e->link, &t->entries);
 	t->count++;
 	changed(mn);
 }
@@ -107,6 +108,7 @@ void m2mkx_server_free(struct m2mkx_server_entry *e)
 static void server_remove(struct m2mkx_net *mn, struct m2mkx_server_entry *e)
 {
 	hlist_del(&e->node);
+	list_del(&e->link);
 	mn->sessions.server.count--;
 	changed(mn);
 	m2mkx_server_free(e);
@@ -175,6 +177,7 @@ int m2mkx_proxy_insert(struct m2mkx_net *mn, struct m2mkx_proxy_entry *e)
 	e->s.signed_share = buf;
 	e->s.signed_share_cap = M2MKX_SIGNED_SHARE_MAX_LEN;
 	hlist_add_head(&e->node, bucket(mn, t, e->s.session));
+	list_add_tail(&e->link, &t->entries);
 	t->count++;
 	changed(mn);
 	return 0;
@@ -193,6 +196,7 @@ void m2mkx_proxy_free(struct m2mkx_proxy_entry *e)
 static void proxy_remove(struct m2mkx_net *mn, struct m2mkx_proxy_entry *e)
 {
 	hlist_del(&e->node);
+	list_del(&e->link);
 	mn->sessions.proxy.count--;
 	changed(mn);
 	m2mkx_proxy_free(e);
@@ -246,54 +250,47 @@ void m2mkx_sessions_arm(struct m2mkx_net *mn, u64 deadline)
 			 0);
 }
 
+/*
+ * Let others run between sessions now and then: a full table takes a
+ * while, and the mutex keeps it still while we yield.
+ */
+#define TIMER_RESCHED_EVERY 64
+
 /* Runs the server timers due at @now; returns the next deadline. */
 static u64 server_timers(struct m2mkx_net *mn, u64 now)
 {
-	struct m2mkx_table *t = &mn->sessions.server;
+	struct m2mkx_server_entry *e, *tmp;
 	u64 next = M2MKX_NO_DEADLINE;
-	struct m2mkx_server_entry *e;
-	struct hlist_node *tmp;
-	unsigned int i;
+	unsigned int i = 0;
 
-	if (!t->buckets)
-		return next;
-	for (i = 0; i < M2MKX_SESSION_BUCKETS; i++) {
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[i], node) {
-			if (m2mkx_server_deadline(&e->s) <= now &&
-			    !m2mkx_server_timer(&e->s, &mn->server, now,
-						&mn->server_tx.sink)) {
-				server_remove(mn, e);
-				continue;
-			}
+	list_for_each_entry_safe(e, tmp, &mn->sessions.server.entries, link) {
+		if (m2mkx_server_deadline(&e->s) <= now &&
+		    !m2mkx_server_timer(&e->s, &mn->server, now,
+					&mn->server_tx.sink))
+			server_remove(mn, e);
+		else
 			next = min(next, m2mkx_server_deadline(&e->s));
-		}
-		/* The mutex keeps the table still while we yield. */
-		cond_resched();
+		if (!(++i % TIMER_RESCHED_EVERY))
+			cond_resched();
 	}
 	return next;
 }
 
 static u64 proxy_timers(struct m2mkx_net *mn, u64 now)
 {
-	struct m2mkx_table *t = &mn->sessions.proxy;
+	struct m2mkx_proxy_entry *e, *tmp;
 	u64 next = M2MKX_NO_DEADLINE;
-	struct m2mkx_proxy_entry *e;
-	struct hlist_node *tmp;
-	unsigned int i;
+	unsigned int i = 0;
 
-	if (!t->buckets)
-		return next;
-	for (i = 0; i < M2MKX_SESSION_BUCKETS; i++) {
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[i], node) {
-			if (m2mkx_proxy_deadline(&e->s) <= now &&
-			    !m2mkx_proxy_timer(&e->s, &mn->proxy, now,
-					       &mn->proxy_tx.sink)) {
-				proxy_remove(mn, e);
-				continue;
-			}
+	list_for_each_entry_safe(e, tmp, &mn->sessions.proxy.entries, link) {
+		if (m2mkx_proxy_deadline(&e->s) <= now &&
+		    !m2mkx_proxy_timer(&e->s, &mn->proxy, now,
+				       &mn->proxy_tx.sink))
+			proxy_remove(mn, e);
+		else
 			next = min(next, m2mkx_proxy_deadline(&e->s));
-		}
-		cond_resched();
+		if (!(++i % TIMER_RESCHED_EVERY))
+			cond_resched();
 	}
 	return next;
 }
@@ -323,6 +320,8 @@ void m2mkx_sessions_init(struct m2mkx_net *mn)
 	struct m2mkx_sessions *ss = &mn->sessions;
 
 	memset(ss, 0, sizeof(*ss));
+	INIT_LIST_HEAD(&ss->server.entries);
+	INIT_LIST_HEAD(&ss->proxy.entries);
 	get_random_bytes(&ss->hash_key, sizeof(ss->hash_key));
 	ss->timer_due = M2MKX_NO_DEADLINE;
 	ss->generation = 1;
@@ -339,32 +338,20 @@ void m2mkx_sessions_stop(struct m2mkx_net *mn)
 
 void m2mkx_sessions_flush_server(struct m2mkx_net *mn)
 {
-	struct m2mkx_table *t = &mn->sessions.server;
-	struct m2mkx_server_entry *e;
-	struct hlist_node *tmp;
-	unsigned int i;
+	struct m2mkx_server_entry *e, *tmp;
 
 	lockdep_assert_held(&mn->lock);
-	if (!t->buckets)
-		return;
-	for (i = 0; i < M2MKX_SESSION_BUCKETS; i++)
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[i], node)
-			server_remove(mn, e);
+	list_for_each_entry_safe(e, tmp, &mn->sessions.server.entries, link)
+		server_remove(mn, e);
 }
 
 void m2mkx_sessions_flush_proxy(struct m2mkx_net *mn)
 {
-	struct m2mkx_table *t = &mn->sessions.proxy;
-	struct m2mkx_proxy_entry *e;
-	struct hlist_node *tmp;
-	unsigned int i;
+	struct m2mkx_proxy_entry *e, *tmp;
 
 	lockdep_assert_held(&mn->lock);
-	if (!t->buckets)
-		return;
-	for (i = 0; i < M2MKX_SESSION_BUCKETS; i++)
-		hlist_for_each_entry_safe(e, tmp, &t->buckets[i], node)
-			proxy_remove(mn, e);
+	list_for_each_entry_safe(e, tmp, &mn->sessions.proxy.entries, link)
+		proxy_remove(mn, e);
 }
 
 void m2mkx_sessions_free(struct m2mkx_net *mn)

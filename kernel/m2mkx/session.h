@@ -24,11 +24,13 @@ struct m2mkx_net;
 
 struct m2mkx_server_entry {
 	struct hlist_node node;
+	struct list_head link;		/* in m2mkx_table.entries */
 	struct m2mkx_server_session s;
 };
 
 struct m2mkx_proxy_entry {
 	struct hlist_node node;
+	struct list_head link;		/* in m2mkx_table.entries */
 	u64 created;
 	struct m2mkx_proxy_session s;
 };
@@ -36,6 +38,11 @@ struct m2mkx_proxy_entry {
 struct m2mkx_table {
 	/* M2MKX_SESSION_BUCKETS heads, allocated by the first session. */
 	struct hlist_head *buckets;
+	/*
+	 * Every entry, for the timer and the flushes, which would otherwise
+	 * walk all the buckets, nearly all empty, on every run.
+	 */
+	struct list_head entries;
 	unsigned int count;
 };
 
