@@ -204,11 +204,12 @@ runs() {
 	if [ -n "$_perf" ]; then
 		kill -INT "$_perf"
 		wait "$_perf"
-		# The busiest symbols of every task on CPU 0 but the idle
-		# loop, as shares of all its samples.
+		# The busiest symbols of the module's workers on CPU 0 (a
+		# kworker's name ends in the start of the workqueue it last
+		# served, "-m2"), as shares of all the CPU's samples.
 		perf report -i "perf.$_n.data" --stdio --sort comm,sym 2>&1 |
-			grep -v -e '^$' -e '^#' -e 'native_safe_halt' |
-			head -n 40 | sed "s/^/# profile n=$_n: /"
+			grep -e '^#.*Samples' -e 'kworker/[^ ]*-m2 ' |
+			head -n 60 | sed "s/^/# profile n=$_n: /"
 	fi
 	# shellcheck disable=SC2046 # three words on purpose
 	set -- $(b_stats "$_mode")
