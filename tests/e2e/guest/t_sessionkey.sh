@@ -119,7 +119,8 @@ is "$(keyctl search %:m2mkx user "m2mkx:$a_id:$b_id:$a_session" 2>&1)" \
 is "$(keyctl rdescribe "$serial" 2>&1)" \
 	"user;1000;0;3b0b0000;m2mkx:$a_id:$b_id:$a_session" \
 	"key: type user, owner m2mkx, permissions 3b0b0000"
-expiry=$(awk -v id="$(printf %08x "${serial:-0}")" '$1 == id { print $4 }' \
+# As strings: a serial such as 12345e67 reads as a number to awk.
+expiry=$(awk -v id="$(printf %08x "${serial:-0}")" '$1 "" == id "" { print $4 }' \
 	/proc/keys)
 left=${expiry%s}
 if [ -n "$left" ] && [ "$left" != "$expiry" ] &&
