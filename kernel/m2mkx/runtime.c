@@ -5,11 +5,12 @@
  * from (send.c), as a datagram to another namespace is processed by the
  * receiver in the sender's context.
  *
- * Wall time, not the task's CPU time: anything that preempts the worker
- * is counted too. The benchmark gives the server a CPU of its own, where
- * the two agree; a module that hooked every context switch (preempt
- * notifiers, behind a scheduler static key) for the sake of a benchmark
- * figure would cost every gateway for nothing.
+ * Wall time, not the task's CPU time: whatever runs on the CPU meanwhile,
+ * and any time the worker waits inside the window, is counted too. The
+ * benchmark gives the server a CPU of its own, so that no other task
+ * does; a module that hooked every context switch (preempt notifiers,
+ * behind a scheduler static key) for the sake of a benchmark figure would
+ * cost every gateway for nothing.
  */
 #include <linux/ktime.h>
 
