@@ -317,7 +317,7 @@ vm-module: $(PROGRAMS) $(TEST_TOOLS)
 # build/bench.jsonl (scripts/bench-vm; BENCH_VM_H handshakes per figure).
 .PHONY: bench-vm bench-vm-run
 bench-vm: deps
-	@scripts/install-deps vm
+	@scripts/install-deps vm bench
 	@$(MAKE) --no-print-directory bench-vm-run
 
 bench-vm-run: vm-module

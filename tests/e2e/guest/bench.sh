@@ -31,9 +31,19 @@
 # so: every switch between processes flushes the emulated TLB, whose
 # refill would be charged to whichever B ran next.
 # Timings under TCG mean something only as ratios within one run.
-# With bench_profile= on the kernel command line (BENCH_VM_PROFILE=1
-# make bench-vm) and perf in the image, CPU 0 is sampled during the
-# kernel runs, "# profile n=N: ..." lines: where B's time went.
+# With perf in the image (scripts/bench-vm packs it), CPU 0 is sampled
+# with call stacks during the kernel runs, and each of the module's
+# samples is put in one of three heaps by the stack it was taken in:
+#   bench kernel.n<N>.samples.module   all of B's work (receive_worker,
+#                                      timer_worker)
+#   bench kernel.n<N>.samples.send     of which sending (m2mkx_socket_send)
+#   bench kernel.n<N>.samples.prims    of which, sending excepted, the
+#                                      crypto backend's calls and the
+#                                      combine of the shares
+# which is the module's cost set beside its primitives', both taken in
+# the same handshakes rather than one from a loop. With bench_profile=
+# on the kernel command line (BENCH_VM_PROFILE=1 make bench-vm) also
+# "# profile n=N: ..." lines: the busiest symbols, CPU 0's time by task.
 . "${E2E:-/e2e}/lib.sh"
 # shellcheck disable=SC2034 # read by topology.sh
 TOPO_NODES="a p1 p2 p3 p4 p5 p6 p7 p8 b t"
@@ -58,10 +68,18 @@ fi
 
 b_cpu=
 if [ "$(grep -c '^processor' /proc/cpuinfo)" -ge 2 ]; then
+	# Every task that may move leaves CPU 0, the kernel's own threads
+	# too (RCU's grace-period thread, kcompactd, khugepaged): on B's CPU
+	# they would preempt its worker inside the windows its busy time
+	# counts. Per-CPU threads refuse, and stay.
+	for _task in /proc/[0-9]*; do
+		taskset -p 2 "${_task#/proc/}" > /dev/null 2>&1
+	done
 	taskset -p 2 $$ > /dev/null &&
 		echo 1 > /sys/devices/virtual/workqueue/cpumask &&
 		b_cpu="taskset 1"
 	echo "# B on CPU 0: ${b_cpu:-no, it could not be isolated}"
+	echo "# clock source: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 fi
 
 dir=$(pwd)
@@ -172,6 +190,76 @@ b_stats() {
 		END { print b + 0, t + 0, c + 0 }' b.out
 }
 
+# heaps PREFIX [GLUE]: perf script's samples (a "comm" line, then a
+# frame per line, "ip symbol", innermost first) on stdin; prints
+# the bench lines PREFIX.module, .send and .prims (see the top). With
+# GLUE, instead where the rest, the module's own work, was: "count
+# innermost function".
+heaps() {
+	awk -v p="bench $1." -v glue="${2:-}" '
+		function flush() {
+			if (work) {
+				module++
+				if (send)
+					sent++
+				else if (prim)
+					prims++
+				else
+					at[leaf]++
+			}
+			work = send = prim = 0
+			leaf = ""
+		}
+		BEGIN {
+			split("m2mkx_sha256_init m2mkx_sha256_update " \
+			      "m2mkx_sha256_final m2mkx_aes128_ccm_seal " \
+			      "m2mkx_aes128_ccm_open m2mkx_chachapoly_seal " \
+			      "m2mkx_chachapoly_open m2mkx_x25519 " \
+			      "m2mkx_x25519_public m2mkx_random " \
+			      "m2mkx_trust_verify m2mkx_share_combine", l, " ")
+			for (i in l)
+				backend[l[i]] = 1
+		}
+		# A frame is "ip symbol"; a lone word starts the next sample.
+		NF < 2 { flush(); next }
+		{
+			if (leaf == "")
+				leaf = $2
+			if ($2 == "receive_worker" || $2 == "timer_worker")
+				work = 1
+			else if ($2 == "m2mkx_socket_send")
+				send = 1
+			else if ($2 in backend)
+				prim = 1
+		}
+		END {
+			flush()
+			if (glue != "") {
+				for (k in at)
+					print at[k], k
+				exit
+			}
+			print p "module", module + 0
+			print p "send", sent + 0
+			print p "prims", prims + 0
+		}'
+}
+
+# profile N: prints the module workers' busiest symbols (a kworker's
+# name ends in the start of the workqueue it last served, "-m2") and
+# CPU 0's time by task (cpu-clock periods are nanoseconds) for n = N.
+profile() {
+	perf report -i "perf.$1.data" --stdio --no-children -g none \
+		--sort comm,sym 2>&1 |
+		grep -e '^#.*Samples' -e 'kworker/[^ ]*-m2 ' |
+		head -n 60 | sed "s/^/# profile n=$1: /"
+	perf report -i "perf.$1.data" --stdio --no-children -g none \
+		--sort comm -F period,comm 2>/dev/null | grep -v '^#' |
+		grep . | head -n 12 | sed "s/^/# profile n=$1: ns by task: /"
+	heaps "" glue < "perf.$1.txt" | sort -rn | head -n 30 |
+		sed "s/^/# profile n=$1: the module's own: /"
+}
+
 # runs MODE N: H handshakes; prints the bench lines; sets fails.
 runs() {
 	write_a "$2" "$1"
@@ -184,12 +272,11 @@ runs() {
 	_mode=$1 _n=$2 _b0=$3 _t0=$4 _c0=$5
 	[ -r "$calls" ] && cp "$calls" calls.before
 	_perf=
-	if [ -n "${bench_profile:-}" ] && [ "$_mode" = kernel ] &&
-	   command -v perf > /dev/null; then
+	if [ "$_mode" = kernel ] && command -v perf > /dev/null; then
 		echo -1 > /proc/sys/kernel/perf_event_paranoid
 		echo 0 > /proc/sys/kernel/kptr_restrict
-		perf record -q -e cpu-clock -C 0 -o "perf.$_n.data" \
-			> perf.out 2>&1 &
+		perf record -q -e cpu-clock -F 4000 -g -C 0 \
+			-o "perf.$_n.data" > perf.out 2>&1 &
 		_perf=$!
 	fi
 	fails=0
@@ -204,12 +291,11 @@ runs() {
 	if [ -n "$_perf" ]; then
 		kill -INT "$_perf"
 		wait "$_perf"
-		# The busiest symbols of the module's workers on CPU 0 (a
-		# kworker's name ends in the start of the workqueue it last
-		# served, "-m2"), as shares of all the CPU's samples.
-		perf report -i "perf.$_n.data" --stdio --sort comm,sym 2>&1 |
-			grep -e '^#.*Samples' -e 'kworker/[^ ]*-m2 ' |
-			head -n 60 | sed "s/^/# profile n=$_n: /"
+		perf script -i "perf.$_n.data" -F comm,ip,sym \
+			2>/dev/null > "perf.$_n.txt"
+		heaps "kernel.n$_n.samples" < "perf.$_n.txt"
+		[ -n "${bench_profile:-}" ] && profile "$_n"
+		rm -f "perf.$_n.data" "perf.$_n.txt"
 	fi
 	# shellcheck disable=SC2046 # three words on purpose
 	set -- $(b_stats "$_mode")
