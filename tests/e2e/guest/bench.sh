@@ -38,8 +38,12 @@
 #                                      timer_worker)
 #   bench kernel.n<N>.samples.send     of which sending (m2mkx_socket_send)
 #   bench kernel.n<N>.samples.prims    of which, sending excepted, the
-#                                      crypto backend's calls and the
-#                                      combine of the shares
+#                                      primitives: the crypto backend's
+#                                      calls and the core's algorithms
+#                                      that /sys/kernel/debug/m2mkx/
+#                                      primitives times (the LM-OTS
+#                                      candidate, the Merkle path, HMAC,
+#                                      HKDF, the combine of the shares)
 # which is the module's cost set beside its primitives', both taken in
 # the same handshakes rather than one from a loop. With bench_profile=
 # on the kernel command line (BENCH_VM_PROFILE=1 make bench-vm) also
@@ -194,7 +198,7 @@ b_stats() {
 # frame per line, "ip symbol", innermost first) on stdin; prints
 # the bench lines PREFIX.module, .send and .prims (see the top). With
 # GLUE, instead where the rest, the module's own work, was: "count
-# innermost function".
+# innermost function < its caller < theirs".
 heaps() {
 	awk -v p="bench $1." -v glue="${2:-}" '
 		function flush() {
@@ -209,27 +213,35 @@ heaps() {
 			}
 			work = send = prim = 0
 			leaf = ""
+			depth = 0
 		}
 		BEGIN {
+			# The backend and what debugfs "primitives" times
+			# of the core: LM-OTS, Merkle path, HMAC, HKDF,
+			# the combine.
 			split("m2mkx_sha256_init m2mkx_sha256_update " \
 			      "m2mkx_sha256_final m2mkx_aes128_ccm_seal " \
 			      "m2mkx_aes128_ccm_open m2mkx_chachapoly_seal " \
 			      "m2mkx_chachapoly_open m2mkx_x25519 " \
 			      "m2mkx_x25519_public m2mkx_random " \
-			      "m2mkx_trust_verify m2mkx_share_combine", l, " ")
+			      "m2mkx_trust_verify m2mkx_ots_candidate " \
+			      "m2mkx_merkle_root m2mkx_hmac_init " \
+			      "m2mkx_hmac_update m2mkx_hmac_final " \
+			      "m2mkx_hkdf_extract m2mkx_hkdf_expand " \
+			      "m2mkx_share_combine", l, " ")
 			for (i in l)
-				backend[l[i]] = 1
+				primitive[l[i]] = 1
 		}
 		# A frame is "ip symbol"; a lone word starts the next sample.
 		NF < 2 { flush(); next }
 		{
-			if (leaf == "")
-				leaf = $2
+			if (depth++ < 3)
+				leaf = leaf (leaf == "" ? "" : " < ") $2
 			if ($2 == "receive_worker" || $2 == "timer_worker")
 				work = 1
 			else if ($2 == "m2mkx_socket_send")
 				send = 1
-			else if ($2 in backend)
+			else if ($2 in primitive)
 				prim = 1
 		}
 		END {
