@@ -68,6 +68,8 @@ struct m2mkx_net {
 	struct sk_buff_head rx_queue;
 	unsigned int rx_queue_bytes;
 	struct work_struct rx_work;
+	/* A fragmented datagram's bytes, M2MKX_RX_MAX_LEN; @lock. */
+	u8 *rx_buf;
 
 	struct m2mkx_counters counters;
 	/*

@@ -85,6 +85,13 @@ static bool length_possible(int type, unsigned int len)
 }
 
 /*
+ * rx_bytes() may copy any datagram length_possible() lets through: the
+ * fixed sizes are a few dozen bytes, SIGNED_SHARE's bound is the buffer's.
+ */
+static_assert(M2MKX_SHARES_LEN(M2MKX_MAX_PROXIES,
+			       M2MKX_SHARE_MAX_SECRET_LEN) <= M2MKX_RX_MAX_LEN);
+
+/*
  * Leaves skb->data at the UDP payload, trimmed to the length the UDP
  * header gives, with at least the m2mkx header linear. False when the
  * headers disagree with the packet.
@@ -318,33 +325,52 @@ static const char *const role_names[M2MKX_CTR_ROLES] = {
 	[M2MKX_CTR_PROXY] = "proxy",
 };
 
+/*
+ * The datagram as the one run of bytes the core parses. A fragmented one
+ * (a SIGNED_SHARE is longer than an Ethernet MTU) is copied into the
+ * instance's buffer, allocated on first need, rather than linearized:
+ * that would allocate a new head for every such datagram, and zero it on
+ * kernels that zero every allocation.
+ */
+static const u8 *rx_bytes(struct m2mkx_net *mn, const struct sk_buff *skb)
+{
+	lockdep_assert_held(&mn->lock);
+	if (!skb_is_nonlinear(skb))
+		return skb->data;
+	if (!mn->rx_buf) {
+		mn->rx_buf = kvmalloc(M2MKX_RX_MAX_LEN, GFP_KERNEL);
+		if (!mn->rx_buf)
+			return NULL;
+	}
+	return skb_header_pointer(skb, 0, skb->len, mn->rx_buf);
+}
+
 static void receive_one(struct m2mkx_net *mn, struct sk_buff *skb)
 {
 	const struct m2mkx_rx_cb *cb = RX_CB(skb);
 	enum m2mkx_counter_role role = cb->role;
+	const u8 *data;
 	int ret;
 
-	if (unlikely(skb_linearize(skb))) {
-		ret = -M2MKX_PATH_NO_MEMORY;
-		goto count;
-	}
 	mutex_lock(&mn->lock);
+	data = rx_bytes(mn, skb);
 	/* A SET_INSTANCE may have changed the roles since the softirq. */
 	if (route(cb->type, mn->roles) != role) {
 		role = M2MKX_CTR_DISPATCH;
 		ret = -M2MKX_ENOTFORUS;
+	} else if (unlikely(!data)) {
+		ret = -M2MKX_PATH_NO_MEMORY;
 	} else if (role == M2MKX_CTR_SERVER) {
 		u64 tx_ns = mn->server_tx_ns;
 
 		m2mkx_runtime_start(&mn->server_clock);
-		ret = server_rx(mn, cb->type, skb->data, skb->len, &cb->from);
+		ret = server_rx(mn, cb->type, data, skb->len, &cb->from);
 		mn->server_busy_ns += m2mkx_runtime_stop(&mn->server_clock) -
 				      (mn->server_tx_ns - tx_ns);
 	} else {
-		ret = proxy_rx(mn, cb->type, skb->data, skb->len, &cb->from);
+		ret = proxy_rx(mn, cb->type, data, skb->len, &cb->from);
 	}
 	mutex_unlock(&mn->lock);
-count:
 	m2mkx_count(&mn->counters, role, ret < 0 ? -ret : 0);
 	if (ret)
 		net_dbg_ratelimited("m2mkx: %s dropped type %u from [%pI6c]:%u: %s\n",
@@ -368,6 +394,7 @@ void m2mkx_receive_init(struct m2mkx_net *mn)
 {
 	skb_queue_head_init(&mn->rx_queue);
 	mn->rx_queue_bytes = 0;
+	mn->rx_buf = NULL;
 	INIT_WORK(&mn->rx_work, receive_worker);
 }
 
@@ -378,4 +405,6 @@ void m2mkx_receive_stop(struct m2mkx_net *mn)
 	__skb_queue_purge(&mn->rx_queue);
 	mn->rx_queue_bytes = 0;
 	spin_unlock_bh(&mn->rx_queue.lock);
+	kvfree(mn->rx_buf);
+	mn->rx_buf = NULL;
 }

@@ -3,7 +3,8 @@
  * The receive path (kernel/m2mkx/receive.c) fed crafted datagrams: every
  * drop is counted once, under its role and reason, whether the softirq
  * part refuses it (UDP header, m2mkx header, role, length, queue) or the
- * worker does (not for us, no such session, roles changed meanwhile).
+ * worker does (not for us, no such session, roles changed meanwhile);
+ * and a fragmented datagram is parsed as a flat one.
  *
  * The datagrams go to m2mkx_receive() as the UDP layer hands them to an
  * encapsulation socket (skb->data at the UDP header, the IP header before
@@ -14,9 +15,12 @@
 #include <kunit/test.h>
 #include <linux/bottom_half.h>
 #include <linux/ip.h>
+#include <linux/mm.h>
 #include <linux/skbuff.h>
 #include <linux/udp.h>
 #include <linux/workqueue.h>
+
+#include <m2mkx/wire.h>
 
 #include "harness.h"
 #include "receive.h"
@@ -82,6 +86,27 @@ static struct sk_buff *datagram(struct kunit *test, const void *data,
 	skb_put_data(skb, data, len);
 	skb->protocol = htons(ETH_P_IP);
 	skb_pull(skb, sizeof(*iph));
+	return skb;
+}
+
+/*
+ * @len bytes of @data as a fragmented datagram reaches the socket: the
+ * first @head bytes of the payload in the skb's head, the rest in a page.
+ */
+static struct sk_buff *fragmented(struct kunit *test, const u8 *data,
+				  size_t len, size_t head)
+{
+	size_t rest = len - head;
+	struct sk_buff *skb;
+	struct page *page;
+
+	KUNIT_ASSERT_LE(test, rest, PAGE_SIZE);
+	page = alloc_page(GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	memcpy(page_address(page), data + head, rest);
+	skb = datagram(test, data, head, rest);
+	skb_add_rx_frag(skb, 0, page, 0, rest, PAGE_SIZE);
+	ip_hdr(skb)->tot_len = htons(ntohs(ip_hdr(skb)->tot_len) + rest);
 	return skb;
 }
 
@@ -213,6 +238,40 @@ static void worker_refusals_counted_per_role(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mn->sessions.proxy.count, 0);
 }
 
+/*
+ * A datagram in pieces is parsed whole, from the instance's buffer: the
+ * transcript's HELLO with only its m2mkx header in the skb's head fares
+ * as the flat one does (to another B: not for us), and with its
+ * parameters, which lie in the page, spoilt it gets the verdict the
+ * parser gives those bytes flat.
+ */
+static void fragmented_datagram_parsed_whole(struct kunit *test)
+{
+	const struct m2mkx_kunit_bytes *hello = vector_hello();
+	struct m2mkx_net *mn = test->priv;
+	struct m2mkx_hello parsed;
+	u8 spoilt[M2MKX_HELLO_LEN];
+	int verdict;
+
+	KUNIT_ASSERT_NOT_NULL(test, hello);
+	KUNIT_ASSERT_EQ(test, hello->len, M2MKX_HELLO_LEN);
+	memcpy(spoilt, hello->data, sizeof(spoilt));
+	/* The last bytes: the handshake's parameters. */
+	memset(spoilt + sizeof(spoilt) - 4, 0, 4);
+	verdict = m2mkx_hello_parse(spoilt, sizeof(spoilt), &parsed);
+	KUNIT_ASSERT_LT(test, verdict, 0);
+
+	set_roles(mn, M2MKX_ROLE_SERVER);
+	deliver(mn, fragmented(test, hello->data, hello->len, 2));
+	deliver(mn, fragmented(test, spoilt, sizeof(spoilt), 2));
+	wait_worker(mn);
+
+	expect_count(test, mn, M2MKX_CTR_SERVER, M2MKX_ENOTFORUS, 1);
+	expect_count(test, mn, M2MKX_CTR_SERVER, -verdict, 1);
+	KUNIT_EXPECT_EQ(test, m2mkx_kunit_count_all(mn), 2);
+	KUNIT_EXPECT_NOT_NULL(test, mn->rx_buf);
+}
+
 /* Queued for the server, taken by the worker after the role went away. */
 static void roles_changed_while_queued(struct kunit *test)
 {
@@ -266,6 +325,7 @@ static struct kunit_case receive_cases[] = {
 	KUNIT_CASE(headers_refused_in_softirq),
 	KUNIT_CASE(role_and_length_refused_in_softirq),
 	KUNIT_CASE(worker_refusals_counted_per_role),
+	KUNIT_CASE(fragmented_datagram_parsed_whole),
 	KUNIT_CASE(roles_changed_while_queued),
 	KUNIT_CASE(full_queue_drops_and_counts_everything),
 	{}
