@@ -3,6 +3,7 @@
 # m2mkx top-level Makefile. The targets are the project's stable interface:
 #   make            userspace programs (agent, client, m2mctl)
 #   make check      userspace tests (ASan + UBSan build), TAP through prove
+#   make fuzz       each libFuzzer target a while (make fuzz-long: 10^7 runs)
 #   make bench      benchmarks; figures also go to build/bench.jsonl
 #   make size-arm   libm2mkx-client's flash and RAM on a Cortex-M0+
 #   make bench-vm   B's capacity, kernel vs userspace, in the e2e VM
@@ -16,7 +17,7 @@
 #   make install    programs, man pages and the systemd unit
 #   make kunit      the module's KUnit suites on a debug UML kernel
 #   make e2e-debug  the e2e tests on that debug kernel (KASAN, kmemleak...)
-#   make test       all of them in turn: check, kunit, e2e, e2e-debug
+#   make test       all of them in turn: check, fuzz, kunit, e2e, e2e-debug
 
 CC ?= cc
 BUILD ?= build
@@ -164,6 +165,9 @@ $(TEST_TOOLS): $(SAN)/tests/%: $(SAN)/tests/userspace/%.o \
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
 
+# make fuzz; make check replays what the fuzz targets keep (FUZZ_REPLAY).
+include tests/fuzz/fuzz.mk
+
 check: deps
 	@$(MAKE) --no-print-directory check-run
 
@@ -172,7 +176,7 @@ CHECK_SCRIPTS := $(sort $(wildcard tests/userspace/t_*.sh))
 E2E_SCRIPTS := $(sort $(wildcard tests/e2e/t_*.sh))
 
 .PHONY: check-run
-check-run: $(TESTS) $(SOFT_TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS)
+check-run: $(TESTS) $(SOFT_TESTS) $(SAN_PROGRAMS) $(TEST_TOOLS) $(FUZZ_REPLAY)
 	@$(CHECK_RUN_ENV) tests/run-tap $(TESTS) $(SOFT_TESTS) $(CHECK_SCRIPTS)
 
 

@@ -291,10 +291,19 @@ static int on_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * The socket's callbacks, then ours: a transport set on the socket (the
+ * fuzz target's, tests/fuzz/fuzz_genl.c) serves every exchange.
+ */
 static struct nl_cb *exchange_cb(struct exchange *ex)
 {
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	struct nl_cb *sock_cb = nl_socket_get_cb(ex->g->sk);
+	struct nl_cb *cb;
 
+	if (!sock_cb)
+		return NULL;
+	cb = nl_cb_clone(sock_cb);
+	nl_cb_put(sock_cb);
 	if (!cb)
 		return NULL;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_valid, ex);

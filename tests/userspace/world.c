@@ -635,49 +635,50 @@ static u64 min_u64(u64 a, u64 b)
 	return a < b ? a : b;
 }
 
-/* Runs every timer due at w->now; returns the next deadline. */
-static u64 run_timers(struct world *w)
+/*
+ * Runs the timers of @node due at w->now (a proxy's node is NODE_P0 + q)
+ * and drops the sessions that ended; returns its next deadline.
+ */
+u64 world_timers(struct world *w, int node)
 {
+	struct m2mkx_sink *sink = &w->sinks[node].sink;
 	u64 next = M2MKX_NO_DEADLINE;
-	unsigned int q, i;
+	unsigned int i;
 
-	if (!w->a_done && !w->a_failed) {
+	if (node == NODE_A) {
+		if (w->a_done || w->a_failed)
+			return next;
 		if (m2mkx_client_deadline(&w->a) <= w->now)
-			m2mkx_client_timer(&w->a, w->now,
-					   &w->sinks[NODE_A].sink);
-		next = min_u64(next, m2mkx_client_deadline(&w->a));
+			m2mkx_client_timer(&w->a, w->now, sink);
+		return m2mkx_client_deadline(&w->a);
 	}
 	for (i = 0; i < WORLD_SESSIONS; i++) {
-		if (w->b_used[i]) {
+		if (node == NODE_B && w->b_used[i]) {
 			if (m2mkx_server_deadline(&w->b[i]) <= w->now &&
 			    !m2mkx_server_timer(&w->b[i], &w->b_cfg, w->now,
-						&w->sinks[NODE_B].sink)) {
+						sink)) {
 				m2mkx_server_session_wipe(&w->b[i]);
 				w->b_used[i] = false;
 				continue;
 			}
 			next = min_u64(next, m2mkx_server_deadline(&w->b[i]));
-		}
-		if (w->t_used[i]) {
+		} else if (node == NODE_T && w->t_used[i]) {
 			if (m2mkx_issuer_deadline(&w->t[i]) <= w->now &&
 			    !m2mkx_issuer_timer(&w->t[i], &w->t_cfg, w->now,
-						&w->sinks[NODE_T].sink)) {
+						sink)) {
 				m2mkx_issuer_session_wipe(&w->t[i]);
 				w->t_used[i] = false;
 				continue;
 			}
 			next = min_u64(next, m2mkx_issuer_deadline(&w->t[i]));
-		}
-	}
-	for (q = 0; q < WORLD_MAX_PROXIES; q++) {
-		struct world_proxy *wp = &w->p[q];
+		} else if (node >= NODE_P0 && node < NODE_COUNT) {
+			struct world_proxy *wp = &w->p[node - NODE_P0];
 
-		for (i = 0; i < WORLD_SESSIONS; i++) {
 			if (!wp->used[i])
 				continue;
 			if (m2mkx_proxy_deadline(&wp->s[i]) <= w->now &&
 			    !m2mkx_proxy_timer(&wp->s[i], &wp->cfg, w->now,
-					       &w->sinks[NODE_P0 + q].sink)) {
+					       sink)) {
 				m2mkx_proxy_session_wipe(&wp->s[i]);
 				wp->used[i] = false;
 				continue;
@@ -685,6 +686,19 @@ static u64 run_timers(struct world *w)
 			next = min_u64(next, m2mkx_proxy_deadline(&wp->s[i]));
 		}
 	}
+	return next;
+}
+
+/* Runs every timer due at w->now; returns the next deadline. */
+static u64 run_timers(struct world *w)
+{
+	u64 next = world_timers(w, NODE_A);
+	int q;
+
+	next = min_u64(next, world_timers(w, NODE_B));
+	next = min_u64(next, world_timers(w, NODE_T));
+	for (q = 0; q < WORLD_MAX_PROXIES; q++)
+		next = min_u64(next, world_timers(w, NODE_P0 + q));
 	return next;
 }
 

@@ -135,6 +135,12 @@ int world_start(struct world *w);
  */
 void world_run(struct world *w, u64 limit_ms);
 
+/*
+ * Runs the timers of @node (NODE_A, NODE_B, NODE_T or NODE_P0 + q) due at
+ * w->now; returns its next deadline.
+ */
+u64 world_timers(struct world *w, int node);
+
 /* Delivers one datagram now, bypassing the hook (for injected forgeries). */
 int world_deliver(struct world *w, const struct dgram *d);
 
