@@ -13,6 +13,8 @@ static const char *const path_names[M2MKX_PATH_COUNT] = {
 	[M2MKX_PATH_NO_MEMORY - M2MKX_PATH_FIRST] = "no_memory",
 	[M2MKX_PATH_BAD_UDP - M2MKX_PATH_FIRST] = "bad_udp",
 	[M2MKX_PATH_SEND_FAILED - M2MKX_PATH_FIRST] = "send_failed",
+	[M2MKX_PATH_RATE_LIMITED - M2MKX_PATH_FIRST] = "rate_limited",
+	[M2MKX_PATH_SOURCE_FULL - M2MKX_PATH_FIRST] = "source_full",
 };
 
 /* Index of @reason in a row of counters; out-of-range reasons are bugs. */

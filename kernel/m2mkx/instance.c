@@ -127,7 +127,10 @@ int m2mkx_instance_apply(struct m2mkx_net *mn,
 	}
 	if (ch->what & M2MKX_CHANGE_PORT && ch->port &&
 	    ch->port != mn->sock.port) {
-		ret = m2mkx_socket_open(mn, ch->port, &socks);
+		/* Kept once there; before the socket, which needs it. */
+		ret = m2mkx_ratelimiter_start(&mn->ratelimiter);
+		if (!ret)
+			ret = m2mkx_socket_open(mn, ch->port, &socks);
 		if (ret) {
 			*bad = M2MKX_CHANGE_PORT;
 			goto out;

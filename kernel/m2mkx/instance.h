@@ -18,6 +18,7 @@
 #include "counters.h"
 #include "crypto.h"
 #include "peers.h"
+#include "ratelimiter.h"
 #include "runtime.h"
 #include "send.h"
 #include "session.h"
@@ -66,6 +67,8 @@ struct m2mkx_net {
 
 	/* Datagrams waiting for the worker; bounded in number and bytes. */
 	struct sk_buff_head rx_queue;
+	/* What each source may queue while the queue is filling. */
+	struct m2mkx_ratelimiter ratelimiter;
 	unsigned int rx_queue_bytes;
 	struct work_struct rx_work;
 	/* A fragmented datagram's bytes, M2MKX_RX_MAX_LEN; @lock. */

@@ -150,6 +150,16 @@ static bool enqueue(struct m2mkx_net *mn, struct sk_buff *skb)
 	return queued;
 }
 
+/*
+ * The worker is falling behind: the queue holds an eighth of what it may.
+ * Each source then gets its ratelimiter.c budget, and no more.
+ */
+static bool under_load(struct m2mkx_net *mn)
+{
+	return skb_queue_len_lockless(&mn->rx_queue) >=
+	       M2MKX_RX_QUEUE_LEN / 8;
+}
+
 static struct sk_buff *dequeue(struct m2mkx_net *mn)
 {
 	struct sk_buff *skb;
@@ -204,6 +214,12 @@ int m2mkx_receive(struct sock *sk, struct sk_buff *skb)
 	nf_reset_ct(skb);
 	/* Nor the device, which may be gone by the time the worker runs. */
 	skb->dev = NULL;
+	if (unlikely(under_load(mn)) &&
+	    !m2mkx_ratelimiter_allow(&mn->ratelimiter, &RX_CB(skb)->from,
+				     ktime_get_coarse_boottime_ns())) {
+		reason = M2MKX_PATH_RATE_LIMITED;
+		goto drop;
+	}
 	if (unlikely(!enqueue(mn, skb))) {
 		role = M2MKX_CTR_DISPATCH;
 		reason = M2MKX_PATH_QUEUE_FULL;
@@ -226,6 +242,14 @@ static int server_accept(struct m2mkx_net *mn,
 	struct m2mkx_server_entry *e;
 	int ret;
 
+	/*
+	 * No source may hold more than its share of the table with
+	 * handshakes it does not finish: one flooding host cannot lock the
+	 * others out until its sessions' lifetime runs out.
+	 */
+	if (m2mkx_server_pending_from(mn, from) >=
+	    max(mn->max_sessions / M2MKX_SOURCE_SHARE, 1U))
+		return -M2MKX_PATH_SOURCE_FULL;
 	e = m2mkx_server_new(mn, &ret);
 	if (!e)
 		return ret;
@@ -393,6 +417,7 @@ static void receive_worker(struct work_struct *work)
 void m2mkx_receive_init(struct m2mkx_net *mn)
 {
 	skb_queue_head_init(&mn->rx_queue);
+	m2mkx_ratelimiter_init(&mn->ratelimiter);
 	mn->rx_queue_bytes = 0;
 	mn->rx_buf = NULL;
 	INIT_WORK(&mn->rx_work, receive_worker);
@@ -407,4 +432,5 @@ void m2mkx_receive_stop(struct m2mkx_net *mn)
 	spin_unlock_bh(&mn->rx_queue.lock);
 	kvfree(mn->rx_buf);
 	mn->rx_buf = NULL;
+	m2mkx_ratelimiter_free(&mn->ratelimiter);
 }

@@ -99,6 +99,21 @@ void m2mkx_server_insert(struct m2mkx_net *mn, struct m2mkx_server_entry *e)
 	changed(mn);
 }
 
+unsigned int m2mkx_server_pending_from(struct m2mkx_net *mn,
+				       const struct m2mkx_endpoint *from)
+{
+	struct m2mkx_server_entry *e;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&mn->lock);
+	list_for_each_entry(e, &mn->sessions.server.entries, link)
+		if ((e->s.state == M2MKX_SERVER_COLLECTING ||
+		     e->s.state == M2MKX_SERVER_ANSWERED) &&
+		    m2mkx_same_source(&e->s.a_from, from))
+			n++;
+	return n;
+}
+
 void m2mkx_server_free(struct m2mkx_server_entry *e)
 {
 	m2mkx_server_session_wipe(&e->s);

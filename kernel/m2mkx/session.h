@@ -20,6 +20,11 @@ struct m2mkx_net;
 #define M2MKX_SESSION_HASH_BITS 10
 #define M2MKX_SESSION_BUCKETS BIT(M2MKX_SESSION_HASH_BITS)
 #define M2MKX_DEFAULT_MAX_SESSIONS 256
+/*
+ * A source (m2mkx_same_source()) may hold 1/M2MKX_SOURCE_SHARE of the
+ * server's sessions in handshakes still going on.
+ */
+#define M2MKX_SOURCE_SHARE 8
 #define M2MKX_MAX_MAX_SESSIONS 65536
 
 struct m2mkx_server_entry {
@@ -88,6 +93,9 @@ m2mkx_server_lookup(struct m2mkx_net *mn, const u8 id[M2MKX_SESSION_LEN]);
 struct m2mkx_server_entry *m2mkx_server_new(struct m2mkx_net *mn,
 					    int *reason);
 void m2mkx_server_insert(struct m2mkx_net *mn, struct m2mkx_server_entry *e);
+/* The server sessions from @from's source whose handshake is not over. */
+unsigned int m2mkx_server_pending_from(struct m2mkx_net *mn,
+				       const struct m2mkx_endpoint *from);
 void m2mkx_server_free(struct m2mkx_server_entry *e);
 
 struct m2mkx_proxy_entry *

@@ -54,12 +54,15 @@ static void set_roles(struct m2mkx_net *mn, u32 roles)
 	mutex_unlock(&mn->lock);
 }
 
+/* The source of the suite's datagrams unless one is given. */
+#define TEST_SOURCE 0xc0000201		/* 192.0.2.1 */
+
 /*
- * An IPv4 UDP datagram from 192.0.2.1:4000 carrying @len bytes of @data,
- * whose UDP length field claims @extra bytes more than it carries.
+ * An IPv4 UDP datagram from @saddr, port 4000, carrying @len bytes of
+ * @data, whose UDP length field claims @extra bytes more than it carries.
  */
-static struct sk_buff *datagram(struct kunit *test, const void *data,
-				size_t len, int extra)
+static struct sk_buff *datagram_from(struct kunit *test, u32 saddr,
+				     const void *data, size_t len, int extra)
 {
 	struct sk_buff *skb;
 	struct udphdr *uh;
@@ -75,7 +78,7 @@ static struct sk_buff *datagram(struct kunit *test, const void *data,
 	iph->ihl = 5;
 	iph->ttl = 64;
 	iph->protocol = IPPROTO_UDP;
-	iph->saddr = htonl(0xc0000201);
+	iph->saddr = htonl(saddr);
 	iph->daddr = htonl(0xc0000202);
 	iph->tot_len = htons(sizeof(*iph) + sizeof(*uh) + len);
 	skb_set_transport_header(skb, sizeof(*iph));
@@ -87,6 +90,12 @@ static struct sk_buff *datagram(struct kunit *test, const void *data,
 	skb->protocol = htons(ETH_P_IP);
 	skb_pull(skb, sizeof(*iph));
 	return skb;
+}
+
+static struct sk_buff *datagram(struct kunit *test, const void *data,
+				size_t len, int extra)
+{
+	return datagram_from(test, TEST_SOURCE, data, len, extra);
 }
 
 /*
@@ -127,15 +136,24 @@ static void send_bytes(struct kunit *test, const void *data, size_t len)
 	deliver(mn, datagram(test, data, len, 0));
 }
 
-/* A well-formed header of @type followed by zeros, @len bytes in all. */
-static void send_type(struct kunit *test, int type, size_t len)
+/*
+ * A well-formed header of @type followed by zeros, @len bytes in all,
+ * from @saddr.
+ */
+static void send_type_from(struct kunit *test, u32 saddr, int type,
+			   size_t len)
 {
 	u8 *buf = kunit_kzalloc(test, len, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, buf);
 	buf[0] = (u8)type;
 	buf[1] = M2MKX_VERSION;
-	send_bytes(test, buf, len);
+	deliver(test->priv, datagram_from(test, saddr, buf, len, 0));
+}
+
+static void send_type(struct kunit *test, int type, size_t len)
+{
+	send_type_from(test, TEST_SOURCE, type, len);
 }
 
 static void wait_worker(struct m2mkx_net *mn)
@@ -321,6 +339,47 @@ static void full_queue_drops_and_counts_everything(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mn->rx_queue_bytes, 0);
 }
 
+/*
+ * Once the queue is an eighth full, a source gets its burst and the rest
+ * of its datagrams is dropped before the queue as rate_limited, while
+ * another source still gets through; every datagram is counted once.
+ */
+static void flooding_source_limited_under_load(struct kunit *test)
+{
+	const unsigned int load = M2MKX_RX_QUEUE_LEN / 8, flood = 100;
+	const unsigned int other = 10, sent = load + flood + other;
+	struct m2mkx_net *mn = test->priv;
+	u64 limited, after_other;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, m2mkx_ratelimiter_start(&mn->ratelimiter), 0);
+	set_roles(mn, M2MKX_ROLE_SERVER);
+	mutex_lock(&mn->lock);
+	for (i = 0; i < load + flood; i++)
+		send_type(test, M2MKX_MSG_FINAL_REQUEST,
+			  M2MKX_FINAL_REQUEST_LEN);
+	limited = m2mkx_kunit_count(mn, M2MKX_CTR_SERVER,
+				    M2MKX_PATH_RATE_LIMITED);
+	for (i = 0; i < other; i++)
+		send_type_from(test, 0xc6336407, M2MKX_MSG_FINAL_REQUEST,
+			       M2MKX_FINAL_REQUEST_LEN);
+	after_other = m2mkx_kunit_count(mn, M2MKX_CTR_SERVER,
+					M2MKX_PATH_RATE_LIMITED);
+	mutex_unlock(&mn->lock);
+	wait_worker(mn);
+
+	/*
+	 * The burst, and at most what the clock refilled while sending and
+	 * what the worker took off before it blocked.
+	 */
+	KUNIT_EXPECT_LE(test, limited, flood - M2MKX_RL_BURST);
+	KUNIT_EXPECT_GE(test, limited, flood - M2MKX_RL_BURST - 10);
+	KUNIT_EXPECT_EQ(test, after_other, limited);
+	expect_count(test, mn, M2MKX_CTR_SERVER, M2MKX_ENOSESSION,
+		     sent - limited);
+	KUNIT_EXPECT_EQ(test, m2mkx_kunit_count_all(mn), sent);
+}
+
 static struct kunit_case receive_cases[] = {
 	KUNIT_CASE(headers_refused_in_softirq),
 	KUNIT_CASE(role_and_length_refused_in_softirq),
@@ -328,6 +387,7 @@ static struct kunit_case receive_cases[] = {
 	KUNIT_CASE(fragmented_datagram_parsed_whole),
 	KUNIT_CASE(roles_changed_while_queued),
 	KUNIT_CASE(full_queue_drops_and_counts_everything),
+	KUNIT_CASE(flooding_source_limited_under_load),
 	{}
 };
 

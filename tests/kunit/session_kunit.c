@@ -192,11 +192,52 @@ static void teardown_with_timer_armed(struct kunit *test)
 	mutex_unlock(&mn->lock);
 }
 
+/*
+ * What the per-source share of the server's table counts: a source's
+ * handshakes still going on, not those over (which only linger), nor
+ * another source's.
+ */
+static void server_sessions_counted_by_source(struct kunit *test)
+{
+	static const u8 states[] = {
+		M2MKX_SERVER_COLLECTING, M2MKX_SERVER_ANSWERED,
+		M2MKX_SERVER_DONE, M2MKX_SERVER_FAILED,
+	};
+	struct m2mkx_endpoint a = { .addr = { [10] = 0xff, [11] = 0xff,
+					      192, 0, 2, 1 } };
+	struct m2mkx_endpoint a2 = a, b = a;
+	struct m2mkx_net *mn = test->priv;
+	struct m2mkx_server_entry *e;
+	unsigned int i;
+	int reason = 0;
+
+	a2.port = 4001;
+	b.addr[15] = 2;
+	mutex_lock(&mn->lock);
+	for (i = 0; i < ARRAY_SIZE(states); i++) {
+		e = add_server(mn, i, &reason);
+		KUNIT_ASSERT_NOT_NULL(test, e);
+		e->s.state = states[i];
+		e->s.a_from = a;
+	}
+	e = add_server(mn, 10, &reason);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->s.state = M2MKX_SERVER_COLLECTING;
+	e->s.a_from = b;
+	/* Another port of the same host is the same source. */
+	KUNIT_EXPECT_EQ(test, m2mkx_server_pending_from(mn, &a2), 2);
+	KUNIT_EXPECT_EQ(test, m2mkx_server_pending_from(mn, &b), 1);
+	m2mkx_sessions_flush_server(mn);
+	KUNIT_EXPECT_EQ(test, m2mkx_server_pending_from(mn, &a), 0);
+	mutex_unlock(&mn->lock);
+}
+
 static struct kunit_case session_cases[] = {
 	KUNIT_CASE(server_table_stops_at_max_sessions),
 	KUNIT_CASE(proxy_table_stops_at_max_sessions),
 	KUNIT_CASE(timer_expires_due_sessions),
 	KUNIT_CASE(teardown_with_timer_armed),
+	KUNIT_CASE(server_sessions_counted_by_source),
 	{}
 };
 

@@ -200,6 +200,10 @@ enum m2mkx_path_reason {
 	M2MKX_PATH_BAD_UDP,		/* UDP header inconsistent with the IP one */
 	/* Not a drop: datagrams the role could not send. */
 	M2MKX_PATH_SEND_FAILED,
+	/* Under load, over its source's budget: dropped before the queue. */
+	M2MKX_PATH_RATE_LIMITED,
+	/* A HELLO from a source already holding its share of B's sessions. */
+	M2MKX_PATH_SOURCE_FULL,
 };
 
 enum m2mkx_counter_attr {
