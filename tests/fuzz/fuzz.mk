@@ -42,11 +42,17 @@ $(FUZZ)/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(FUZZ)/tests/fuzz/roles-%.o $(SAN)/tests/fuzz/roles-%.o: tests/fuzz/roles.c
+# One rule per tree: a pattern rule with two targets would be taken to
+# make both at once.
+$(FUZZ)/tests/fuzz/roles-%.o: tests/fuzz/roles.c
 	@mkdir -p $(@D)
-	$(if $(findstring $(FUZZ)/,$@),$(FUZZ_CC) $(FUZZ_CFLAGS),$(CC) $(SAN_CFLAGS)) \
-		$(BASE_CFLAGS) -DFUZZ_NODE=$(FUZZ_NODE_$*) $(CFLAGS) \
-		-MMD -MP -c -o $@ $<
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -DFUZZ_NODE=$(FUZZ_NODE_$*) \
+		$(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SAN)/tests/fuzz/roles-%.o: tests/fuzz/roles.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(SAN_CFLAGS) -DFUZZ_NODE=$(FUZZ_NODE_$*) \
+		$(CFLAGS) -MMD -MP -c -o $@ $<
 
 # fuzz_target TREE LINK: the targets' executables in TREE/tests, linked
 # by LINK (with libFuzzer's main, or replay.c's).
