@@ -28,6 +28,20 @@
  *                 proxy): every KEY_MATERIAL goes through twice, so the
  *                 proxy is told to install the same material again
  *                 (P_i: material_exists, acknowledged as such to T)
+ *   flood         no relay: from its --listen address, --rate datagrams
+ *                 a second to B for --seconds, in turn a HELLO for B
+ *                 (--b-id) from a random A (each one a new session), a
+ *                 PROXY_HELLO for a random session, a SIGNED_SHARE for a
+ *                 session B opened for one of those HELLOs, and the
+ *                 recorded SIGNED_SHARE (--capture) again, valid-looking
+ *                 but stale. The SIGNED_SHARE is the recorded one with
+ *                 its root info bound to the live session (A, session,
+ *                 N_B from B's HELLO_REPLY) under the genuine T's key id
+ *                 and signature: everything B checks before T's
+ *                 signature holds, which B must then verify, and which
+ *                 fails (bad signatures, the costly kind). B's answers are
+ *                 read and dropped; "counter mitm flood_<kind>" lines
+ *                 count what was sent
  *
  * The copy must be first: B checks T's signature once per session and
  * compares later roots with the one that verified, so a forged root sent
@@ -53,6 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <m2mkx/bytes.h>
@@ -75,6 +90,7 @@ enum mitm_mode {
 	MODE_FOREIGN_PATH,
 	MODE_FOREIGN_T,
 	MODE_DUPLICATE_MATERIAL,
+	MODE_FLOOD,
 };
 
 static const char *const mode_names[] = {
@@ -83,7 +99,27 @@ static const char *const mode_names[] = {
 	[MODE_FOREIGN_PATH] = "foreign-path",
 	[MODE_FOREIGN_T] = "foreign-t",
 	[MODE_DUPLICATE_MATERIAL] = "duplicate-material",
+	[MODE_FLOOD] = "flood",
 };
+
+/* What flood mode sends, in turn. */
+enum flood_kind {
+	FLOOD_HELLO,
+	FLOOD_PROXY_HELLO,
+	FLOOD_SIGNED_SHARE,
+	FLOOD_STALE,
+	FLOOD_KINDS
+};
+
+static const char *const flood_names[FLOOD_KINDS] = {
+	[FLOOD_HELLO] = "hello",
+	[FLOOD_PROXY_HELLO] = "proxy_hello",
+	[FLOOD_SIGNED_SHARE] = "signed_share",
+	[FLOOD_STALE] = "stale",
+};
+
+/* Sessions B opened for the flood's HELLOs, the newest kept. */
+#define FLOOD_SESSIONS 64
 
 /* One sender (A or a proxy) and its socket towards B. */
 struct upstream {
@@ -111,6 +147,12 @@ struct mitm {
 
 	bool attacked;
 	bool any_address;
+	/* flood */
+	u8 b_id[M2MKX_ID_LEN];
+	unsigned long seconds, rate;
+	struct m2mkx_hello_reply live[FLOOD_SESSIONS];
+	unsigned int nlive;
+	unsigned long flooded[FLOOD_KINDS], answers;
 	unsigned long to_server, to_clients, forged, duplicated, dropped;
 	unsigned long send_failed;
 	u8 rx[UDP_MAX_DGRAM];
@@ -123,13 +165,18 @@ static void usage(FILE *f)
 		"Usage: %s --listen ADDR:PORT --server ADDR:PORT --n N --k K\n"
 		"          [--share-mode shamir|dispersal] [--ots TYPE]\n"
 		"          [--mode relay|forge-ots|foreign-path|foreign-t|\n"
-		"                  duplicate-material]\n"
+		"                  duplicate-material|flood]\n"
 		"          [--capture FILE] [--capture-out FILE]\n"
 		"          [--key FILE] [--keep-key-id] [--any-address]\n"
+		"          [--b-id HEX --seconds S --rate PER_SECOND]\n"
 		"\n"
 		"  --capture-out FILE  write the first SIGNED_SHARE to FILE\n"
 		"  --capture FILE      foreign-path: a SIGNED_SHARE of another\n"
-		"                      session, as --capture-out wrote it\n"
+		"                      session, as --capture-out wrote it;\n"
+		"                      flood: the stale datagram it sends\n"
+		"  --b-id HEX          flood: B's node id, for its HELLOs\n"
+		"  --seconds S         flood: for how long\n"
+		"  --rate PER_SECOND   flood: datagrams a second\n"
 		"  --key FILE          foreign-t: the other T's private key\n"
 		"  --keep-key-id       foreign-t: keep the genuine T's key id\n"
 		"  --any-address       allow addresses other than loopback\n"
@@ -374,6 +421,14 @@ static void print_counters(const struct mitm *mm)
 	printf("counter mitm duplicated %lu\n", mm->duplicated);
 	printf("counter mitm dropped %lu\n", mm->dropped);
 	printf("counter mitm send_failed %lu\n", mm->send_failed);
+	if (mm->mode == MODE_FLOOD) {
+		unsigned int k;
+
+		for (k = 0; k < FLOOD_KINDS; k++)
+			printf("counter mitm flood_%s %lu\n", flood_names[k],
+			       mm->flooded[k]);
+		printf("counter mitm flood_answers %lu\n", mm->answers);
+	}
 	fflush(stdout);
 }
 
@@ -468,6 +523,128 @@ static int load_capture(struct mitm *mm, const char *path)
 	return 0;
 }
 
+static u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
+}
+
+/* flood: B's answers; a HELLO_REPLY that opened a session is kept. */
+static void flood_read(struct mitm *mm)
+{
+	struct m2mkx_hello_reply reply;
+	struct m2mkx_endpoint from;
+	ssize_t n;
+
+	while ((n = udp_recv(&mm->listen, mm->rx, sizeof(mm->rx), &from)) >= 0) {
+		mm->answers++;
+		if (m2mkx_hello_reply_parse(mm->rx, (size_t)n, &reply) ||
+		    reply.status)
+			continue;
+		mm->live[mm->nlive++ % FLOOD_SESSIONS] = reply;
+	}
+}
+
+static unsigned int min_u(unsigned int a, unsigned int b)
+{
+	return a < b ? a : b;
+}
+
+/*
+ * flood: the recorded SIGNED_SHARE, for live session @r from proxy @q,
+ * into mm->copy (see the top of this file).
+ */
+static void flood_rebind(struct mitm *mm, const struct m2mkx_hello_reply *r,
+			 u8 q, size_t len)
+{
+	/* Where the recorded root info's signed part starts. */
+	size_t root = (size_t)(mm->foreign.root.signed_part - mm->capture);
+	u8 *p = mm->copy + root + M2MKX_TKEY_ID_LEN;
+
+	memcpy(mm->copy, mm->capture, len);
+	memcpy(mm->copy + 2, r->session, M2MKX_SESSION_LEN);
+	mm->copy[2 + M2MKX_SESSION_LEN] = q;
+	memcpy(p, r->a, M2MKX_ID_LEN);
+	p += 2 * M2MKX_ID_LEN;
+	memcpy(p, r->session, M2MKX_SESSION_LEN);
+	p += M2MKX_SESSION_LEN;
+	memcpy(p, r->n_b, M2MKX_NONCE_LEN);
+}
+
+/* flood: the next datagram of @kind into mm->copy; its length. */
+static size_t flood_build(struct mitm *mm, enum flood_kind kind)
+{
+	size_t len = m2mkx_signed_share_len(&mm->params,
+					    mm->foreign.root.sig_len);
+	struct m2mkx_proxy_hello ph;
+	struct m2mkx_hello hello;
+	u8 q;
+
+	switch (kind) {
+	case FLOOD_HELLO:
+		memset(&hello, 0, sizeof(hello));
+		m2mkx_random(hello.a, sizeof(hello.a));
+		memcpy(hello.b, mm->b_id, M2MKX_ID_LEN);
+		m2mkx_random(hello.n_a, sizeof(hello.n_a));
+		hello.params = mm->params;
+		return m2mkx_hello_encode(mm->copy, &hello);
+	case FLOOD_PROXY_HELLO:
+		memset(&ph, 0, sizeof(ph));
+		m2mkx_random(&ph, sizeof(ph));
+		return m2mkx_proxy_hello_encode(mm->copy, &ph);
+	case FLOOD_SIGNED_SHARE:
+		if (!mm->nlive)
+			return 0;
+		m2mkx_random(&q, 1);
+		flood_rebind(mm, &mm->live[mm->flooded[kind] %
+					   min_u(mm->nlive, FLOOD_SESSIONS)],
+			     q % mm->params.n, len);
+		return len;
+	case FLOOD_STALE:
+		memcpy(mm->copy, mm->capture, len);
+		return len;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * flood: --rate datagrams a second for --seconds, paced on the monotonic
+ * clock (a late start sends what is due at once, no more).
+ */
+static int flood(struct mitm *mm)
+{
+	const u64 step = 1000000000ULL / mm->rate;
+	u64 start = mono_ns(), due = start;
+	const u64 end = start + mm->seconds * 1000000000ULL;
+	unsigned long sent = 0;
+	struct timespec ts;
+	size_t len;
+
+	while (due < end) {
+		enum flood_kind kind = (enum flood_kind)(sent++ % FLOOD_KINDS);
+
+		/* Nothing to send for a session before B opened one. */
+		len = flood_build(mm, kind);
+		if (len) {
+			send_dgram(mm, &mm->listen, &mm->server, mm->copy,
+				   len);
+			mm->flooded[kind]++;
+		}
+		flood_read(mm);
+		due += step;
+		ts.tv_sec = (time_t)(due / 1000000000ULL);
+		ts.tv_nsec = (long)(due % 1000000000ULL);
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts,
+				       NULL) == EINTR)
+			;
+	}
+	flood_read(mm);
+	return 0;
+}
+
 static int parse_lookup(const char *opt, const char *value,
 			const char *const *names, unsigned int count)
 {
@@ -493,6 +670,23 @@ static int parse_small(const char *opt, const char *value, u8 *out)
 		return -1;
 	}
 	*out = (u8)v;
+	return 0;
+}
+
+/* A positive count, at most a million. */
+static int parse_count(const char *opt, const char *value, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(value, &end, 10);
+	if (value[0] < '0' || value[0] > '9' || *end || errno || !v ||
+	    v > 1000000) {
+		log_err("--%s: expected 1..1000000", opt);
+		return -1;
+	}
+	*out = v;
 	return 0;
 }
 
@@ -557,6 +751,9 @@ int main(int argc, char **argv)
 		{ "key", required_argument, NULL, 'K' },
 		{ "keep-key-id", no_argument, NULL, 'i' },
 		{ "any-address", no_argument, NULL, 'a' },
+		{ "b-id", required_argument, NULL, 'b' },
+		{ "seconds", required_argument, NULL, 'T' },
+		{ "rate", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -565,7 +762,7 @@ int main(int argc, char **argv)
 		[M2MKX_SHARE_DISPERSAL] = "dispersal",
 	};
 	const char *capture_in = NULL, *key = NULL;
-	bool have_listen = false, have_server = false;
+	bool have_listen = false, have_server = false, have_b_id = false;
 	char ep[ENDPOINT_STR_LEN];
 	struct mitm *mm;
 	int opt, v, ret = 1;
@@ -639,6 +836,22 @@ int main(int argc, char **argv)
 		case 'a':
 			mm->any_address = true;
 			break;
+		case 'b':
+			if (hex_decode(mm->b_id, M2MKX_ID_LEN, optarg)) {
+				log_err("--b-id: expected %d hex digits",
+					2 * M2MKX_ID_LEN);
+				goto out;
+			}
+			have_b_id = true;
+			break;
+		case 'T':
+			if (parse_count("seconds", optarg, &mm->seconds))
+				goto out;
+			break;
+		case 'r':
+			if (parse_count("rate", optarg, &mm->rate))
+				goto out;
+			break;
 		case 'h':
 			usage(stdout);
 			ret = 0;
@@ -661,10 +874,16 @@ int main(int argc, char **argv)
 		log_err("--n, --k, --share-mode, --ots: not a valid session");
 		goto out;
 	}
-	if ((mm->mode == MODE_FOREIGN_PATH) != !!capture_in ||
+	if ((mm->mode == MODE_FLOOD) !=
+	    (have_b_id && mm->seconds && mm->rate && capture_in)) {
+		log_err("--b-id, --seconds, --rate go with flood, which needs them and --capture");
+		goto out;
+	}
+	if ((mm->mode == MODE_FOREIGN_PATH) !=
+	    (capture_in && mm->mode != MODE_FLOOD) ||
 	    (mm->mode == MODE_FOREIGN_T) != !!key ||
 	    (mm->keep_key_id && mm->mode != MODE_FOREIGN_T)) {
-		log_err("--capture goes with foreign-path, --key and --keep-key-id with foreign-t");
+		log_err("--capture goes with foreign-path or flood, --key and --keep-key-id with foreign-t");
 		goto out;
 	}
 	if (capture_in && load_capture(mm, capture_in))
@@ -696,7 +915,7 @@ int main(int argc, char **argv)
 	endpoint_format(ep, &mm->listen_ep);
 	printf("listening %s\n", ep);
 	fflush(stdout);
-	ret = run(mm) ? 1 : 0;
+	ret = (mm->mode == MODE_FLOOD ? flood(mm) : run(mm)) ? 1 : 0;
 	print_counters(mm);
 out:
 	for (i = 0; i < mm->nup; i++) {

@@ -16,7 +16,7 @@
 #                          topo_netem p2 loss 100%; "topo_netem p2" removes it
 #
 # Namespace names are the node names. Addresses: A .10, P_i .(20+i),
-# B .30, T .40. A test that needs more proxies (up to P9) sets TOPO_NODES
+# B .30, T .40, and X .50, an attacker some tests add to TOPO_NODES. A test that needs more proxies (up to P9) sets TOPO_NODES
 # before sourcing this file.
 
 TOPO_NODES=${TOPO_NODES:-"a p1 p2 p3 p4 p5 b t"}
@@ -31,6 +31,7 @@ _topo_host() {
 	p[1-9]) echo $((20 + ${1#p})) ;;
 	b) echo 30 ;;
 	t) echo 40 ;;
+	x) echo 50 ;;
 	*)
 		echo "topology: no node $1" >&2
 		return 1

@@ -1,0 +1,200 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Denial of service at B: B and P1..P5 in the kernel, A and T in
+# userspace (as in t_handshake.sh), and an attacker in a namespace of its
+# own, X, that floods B's module for DOS_SECONDS (30) at DOS_RATE (1000)
+# datagrams a second with m2mkx-mitm --mode flood: HELLOs from random As
+# (each one a session B would keep for a minute), PROXY_HELLOs for random
+# sessions, SIGNED_SHAREs with bad signatures for the sessions B opened
+# for those HELLOs, and a genuine SIGNED_SHARE recorded from an earlier
+# handshake, stale. Meanwhile A runs one handshake after the other.
+#
+#   legit       at least 90 % of A's handshakes complete, each with B's
+#               MK (printed: "# bench dos.legit_completion_ratio R", which
+#               make bench-dos records)
+#   defences    B's module dropped the flood's surplus as rate_limited
+#               and source_full; X never held more than its share
+#               (max_sessions / 8) of B's sessions in progress
+#   accounting  every datagram UDP handed the module is in its counters,
+#               exactly: the counters' growth equals UDP's InDatagrams'
+#   memory      B's slab memory grew by less than the bound the module's
+#               limits set: 256 sessions of at most 8 KiB, the receive
+#               queue's 8 MiB, the 32 KiB rate-limit table, 4 MiB for the
+#               rest of the guest
+#   teardown    every agent exits 0; rmmod m2mkx
+#
+# Ports: T 7400, each proxy agent 7401, its module 7501; B's agent 7410,
+# its module 7510; the relay that records the stale share 7520 in B's
+# namespace; the attacker 7600 in X's.
+. "${E2E:-/e2e}/lib.sh"
+TOPO_NODES="a p1 p2 p3 p4 p5 b t x"
+. "$E2E/topology.sh"
+. "$E2E/agents.sh"
+. "$E2E/deploy.sh"
+
+NTESTS=13
+plan $NTESTS
+
+if ! have_module m2mkx || ! command -v m2mkx-mitm > /dev/null; then
+	i=0
+	while [ $i -lt $NTESTS ]; do
+		i=$((i + 1))
+		skip "dos $i" "m2mkx.ko or m2mkx-mitm not in the image"
+	done
+	done_testing
+fi
+
+seconds=${DOS_SECONDS:-30}
+rate=${DOS_RATE:-1000}
+dir=/tmp/t_dos.sh.d
+rm -rf "$dir"
+mkdir -p "$dir"
+cd "$dir" || exit 1
+B=$(topo_addr b)
+X=$(topo_addr x)
+RELAY=$B:7520
+
+# --- helpers -------------------------------------------------------------
+
+# The module's counters at B summed over roles and reasons, "ok" included.
+ktotal() {
+	ip netns exec b m2mctl show counters |
+		awk 'NR > 1 { n += $3 } END { print n + 0 }'
+}
+
+# The count of @1 (role/reason) at B's module.
+kcount() {
+	ip netns exec b m2mctl show counters |
+		awk -v r="$1" 'NR > 1 && $1 "/" $2 == r { print $3 }'
+}
+
+# UDP's InDatagrams in B's namespace, IPv4 and IPv6 together.
+udp_in() {
+	ip netns exec b sh -c 'cat /proc/net/snmp /proc/net/snmp6' | awk '
+		$1 == "Udp:" && $2 == "InDatagrams" { for (i = 2; i <= NF; i++) col[i] = $i; next }
+		$1 == "Udp:" { for (i in col) if (col[i] == "InDatagrams") n += $i }
+		$1 == "Udp6InDatagrams" { n += $2 }
+		END { print n + 0 }'
+}
+
+slab_kb() {
+	awk '$1 == "Slab:" { print $2 }' /proc/meminfo
+}
+
+# B's sessions still going on ("collecting", "answered") for another A
+# than ours: the flood's, whose HELLOs name random As. Compared as strings
+# (busybox's awk reads some ids as numbers).
+x_pending() {
+	ip netns exec b m2mctl show sessions |
+		awk -v a="$a_id" '$1 == "server" && $3 "" != a "" &&
+			($5 == "collecting" || $5 == "answered") { n++ }
+			END { print n + 0 }'
+}
+
+# --- set-up --------------------------------------------------------------
+run_ok "m2mkx loads" load_module m2mkx
+umask 077
+deploy_keys > keys.err 2>&1 &
+gen=$!
+topo_up > topo.err 2>&1
+topo_rc=$?
+keys_rc=0
+wait $gen || keys_rc=1
+is "$keys_rc, $topo_rc" "0, 0" "keys, and the topology with X, the attacker"
+[ "$topo_rc" = 0 ] || sed 's/^/# /' topo.err
+
+trust_ring=$(keyctl newring m2mkx-dos @u)
+write_t
+write_b kernel
+start t t m2mkx-agent -f -v t.conf
+start b b m2mkx-agent -f -v --print-keys b.conf
+for i in 1 2 3 4 5; do
+	proxy $i kernel
+done
+why=$(await t b p1 p2 p3 p4 p5)
+is "${why:-up}" up "T (userspace), B and P1..P5 (kernel data path) start"
+
+# A genuine SIGNED_SHARE, recorded on its way to B: the stale datagram.
+start rec b m2mkx-mitm --any-address --listen "$RELAY" --server "$B:7510" \
+	--n 5 --k 3 --share-mode shamir --ots lmots-w4 --mode relay \
+	--capture-out "$dir/stale"
+await rec > /dev/null
+write_a "$RELAY" 2
+ip netns exec a m2mkx-client --timeout 30 a.conf > rec.a.out 2>&1
+rec_rc=$?
+stop rec
+is "$rec_rc, $([ -s stale ] && echo recorded)" "0, recorded" \
+	"a first handshake through a relay records a SIGNED_SHARE"
+
+# --- the flood, and A's handshakes meanwhile ------------------------------
+write_a "$B:7510" 2
+total0=$(ktotal)
+udp0=$(udp_in)
+slab0=$(slab_kb)
+start flood x m2mkx-mitm --any-address --listen "$X:7600" \
+	--server "$B:7510" --n 5 --k 3 --share-mode shamir --ots lmots-w4 \
+	--mode flood --b-id "$b_id" --seconds "$seconds" --rate "$rate" \
+	--capture "$dir/stale"
+tried=0 agreed=0 slab_max=$slab0 x_max=0
+while kill -0 "$(pid_of flood)" 2>/dev/null; do
+	tried=$((tried + 1))
+	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
+		> "legit$tried.out" 2> "legit$tried.err"
+	rc=$?
+	session=$(sed -n 's/^session //p' "legit$tried.out")
+	mk=$(sed -n 's/^mk //p' "legit$tried.out")
+	b_mk=
+	[ "$rc" = 0 ] && [ -n "$session" ] &&
+		b_mk=$(wait_line b.out "^event server completed session=$session " 5 |
+			field mk)
+	if [ "$rc" = 0 ] && [ -n "$mk" ] && [ "$b_mk" = "$mk" ]; then
+		agreed=$((agreed + 1))
+	else
+		echo "# handshake $tried: A exited $rc: $(tail -n 2 "legit$tried.err" | paste -s -d ' ')"
+	fi
+	s=$(slab_kb)
+	[ "$s" -gt "$slab_max" ] && slab_max=$s
+	p=$(x_pending)
+	[ "$p" -gt "$x_max" ] && x_max=$p
+done
+stop flood
+# What is still queued reaches the counters within the worker's pace.
+sleep 2
+total1=$(ktotal)
+udp1=$(udp_in)
+grep '^counter mitm flood_' flood.out | sed 's/^/# /'
+ratio=$(awk -v a="$agreed" -v t="$tried" 'BEGIN { printf "%.3f", t ? a / t : 0 }')
+echo "# bench dos.legit_completion_ratio $ratio"
+echo "# $agreed of $tried handshakes completed with one MK during the flood"
+
+# --- checks --------------------------------------------------------------
+is "$([ "$tried" -ge 3 ] && echo yes)" yes \
+	"legit: A ran handshakes throughout the flood ($tried)"
+is "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "no" }')" yes \
+	"legit: at least 90% of A's handshakes completed with B's MK ($ratio)"
+limited=$(kcount server/rate_limited)
+full=$(kcount server/source_full)
+echo "# B's module: rate_limited ${limited:-0}, source_full ${full:-0}"
+ip netns exec b m2mctl show counters | sed 's/^/#   /'
+is "$([ "${limited:-0}" -gt 0 ] && [ "${full:-0}" -gt 0 ] && echo both)" both \
+	"defences: the flood's surplus dropped as rate_limited and source_full"
+share=$((256 / 8))
+is "$([ "$x_max" -le "$share" ] && echo within)" within \
+	"defences: X held at most $share of B's sessions in progress ($x_max)"
+is "$((total1 - total0))" "$((udp1 - udp0))" \
+	"accounting: B's counters grew by what UDP delivered to the module"
+bound_kb=$(((256 * 8) + (8 * 1024) + 32 + (4 * 1024)))
+grew=$((slab_max - slab0))
+echo "# slab: $slab0 kB before, at most $slab_max kB during the flood"
+is "$([ "$grew" -le "$bound_kb" ] && echo within)" within \
+	"memory: B's slab grew $grew kB, within the module's bound of $bound_kb kB"
+
+# --- teardown -------------------------------------------------------------
+stop p1 p2 p3 p4 p5 b t
+is "${stop_bad:-none}" none "teardown: every agent exits 0"
+topo_down
+keyctl unlink "$trust_ring" @u > /dev/null 2>&1
+run_ok "rmmod m2mkx" rmmod m2mkx
+is "$(kernel_splat)" "" "teardown: the kernel logged no splat"
+done_testing
