@@ -7,6 +7,7 @@
 #   make bench      benchmarks; figures also go to build/bench.jsonl
 #   make size-arm   libm2mkx-client's flash and RAM on a Cortex-M0+
 #   make bench-vm   B's capacity, kernel vs userspace, in the e2e VM
+#   make bench-dos  A's handshakes under a flood of B, in the e2e VM
 #   make demo       a key establishment in the VM, kernel data path, the
 #                   key in B's keyring, ESP between A and B (VM)
 #   make demo-userspace  the four roles over loopback, userspace only
@@ -187,11 +188,13 @@ BENCH_BIN := $(OPT)/m2mkx-bench
 $(BENCH_BIN): $(call obj,$(OPT),$(BENCH_SRCS) $(CORE_SRCS) $(BACKEND_SRCS) $(TEST_RNG_SRCS))
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO) -lm
 
-# make bench also runs the in-VM part (bench-vm) unless BENCH_VM=no.
+# make bench also runs the in-VM parts (bench-vm, bench-dos) unless
+# BENCH_VM=no.
 bench: deps
 	@$(MAKE) --no-print-directory bench-run
 ifneq ($(BENCH_VM),no)
 	@$(MAKE) --no-print-directory bench-vm
+	@$(MAKE) --no-print-directory bench-dos
 endif
 
 .PHONY: bench-run
@@ -326,5 +329,16 @@ bench-vm: deps
 
 bench-vm-run: vm-module
 	@scripts/bench-vm $(BUILD)/bench.jsonl
+
+# make bench-dos: the e2e VM's flood test (tests/e2e/guest/t_dos.sh) on
+# its own; A's completion ratio under the flood and the flood's figures
+# appended to build/bench.jsonl (scripts/bench-dos).
+.PHONY: bench-dos bench-dos-run
+bench-dos: deps
+	@scripts/install-deps vm
+	@$(MAKE) --no-print-directory bench-dos-run
+
+bench-dos-run: vm-module
+	@scripts/bench-dos $(BUILD)/bench.jsonl
 
 include tests/uml/uml.mk

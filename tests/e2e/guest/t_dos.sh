@@ -12,7 +12,7 @@
 #
 #   legit       at least 90 % of A's handshakes complete, each with B's
 #               MK (printed: "# bench dos.legit_completion_ratio R", which
-#               make bench-dos records)
+#               make bench-dos records with the flood's other figures)
 #   defences    B's module dropped the flood's surplus as rate_limited
 #               and source_full; X never held more than its share
 #               (max_sessions / 8) of B's sessions in progress
@@ -187,6 +187,11 @@ is "$((total1 - total0))" "$((udp1 - udp0))" \
 bound_kb=$(((256 * 8) + (8 * 1024) + 32 + (4 * 1024)))
 grew=$((slab_max - slab0))
 echo "# slab: $slab0 kB before, at most $slab_max kB during the flood"
+echo "# bench dos.slab_growth_kib $grew"
+echo "# bench dos.flood_datagrams $(awk '$1 == "counter" && $3 ~ /^flood_/ &&
+	$3 != "flood_answers" { n += $4 } END { print n + 0 }' flood.out)"
+echo "# bench dos.rate_limited ${limited:-0}"
+echo "# bench dos.source_full ${full:-0}"
 is "$([ "$grew" -le "$bound_kb" ] && echo within)" within \
 	"memory: B's slab grew $grew kB, within the module's bound of $bound_kb kB"
 
