@@ -330,6 +330,16 @@ bench-vm: deps
 bench-vm-run: vm-module
 	@scripts/bench-vm $(BUILD)/bench.jsonl
 
+# make robustness-report: Documentation/robustness.rst from the logs of
+# the last make e2e and make fuzz (scripts/robustness-report; ROBUSTNESS_E2E
+# and ROBUSTNESS_FUZZ name other runs' directories).
+ROBUSTNESS_E2E ?= $(BUILD)/e2e
+ROBUSTNESS_FUZZ ?= $(BUILD)/fuzz
+.PHONY: robustness-report
+robustness-report:
+	@scripts/robustness-report --e2e $(ROBUSTNESS_E2E) \
+		--fuzz $(ROBUSTNESS_FUZZ)
+
 # make bench-dos: the e2e VM's flood test (tests/e2e/guest/t_dos.sh) on
 # its own; A's completion ratio under the flood and the flood's figures
 # appended to build/bench.jsonl (scripts/bench-dos).
