@@ -27,14 +27,14 @@
 #   teardown     every agent exits 0; rmmod m2mkx; the kernel logged no
 #                splat and no warning or error
 #
-# Ports: T 7400; each proxy agent 7401 (T's key material, and everything
-# on the userspace data path), its module 7501; B's agent 7410, its module
-# 7510; the attacker 7520 in B's namespace. Every program's output stays
-# in this test's directory (/tmp/t_handshake.sh.d in the guest).
+# Ports: those of handshake.sh, and the attacker 7520 in B's namespace.
+# Every program's output stays in this test's directory
+# (/tmp/t_handshake.sh.d in the guest).
 . "${E2E:-/e2e}/lib.sh"
 . "$E2E/topology.sh"
 . "$E2E/agents.sh"
 . "$E2E/deploy.sh"
+. "$E2E/handshake.sh"
 
 NTESTS=59
 plan $NTESTS
@@ -54,79 +54,11 @@ B=$(topo_addr b)
 MITM=$B:7520
 
 # --- helpers -------------------------------------------------------------
-
-# B's module's counters, "role/reason value", the non-zero ones.
-kcounters() {
-	ip netns exec b m2mctl show counters | awk 'NR > 1 { print $1 "/" $2, $3 }'
-}
-
-# handshake NAME SERVER AGREE: one run of A, B at SERVER; its output in
-# NAME.a.out. Sets a_rc, a_session, a_mk, b_event (B's agent's event for
-# the session) and drops: what B's module counted meanwhile but "ok",
-# "role/reason n" lines.
-handshake() {
-	write_a "$2" "$3"
-	kcounters > "$1.before"
-	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
-		> "$1.a.out" 2> "$1.a.err"
-	a_rc=$?
-	a_session=$(sed -n 's/^session //p' "$1.a.out")
-	a_mk=$(sed -n 's/^mk //p' "$1.a.out")
-	b_event=
-	[ -n "$a_session" ] && b_event=$(wait_line b.out \
-		"^event server completed session=$a_session ")
-	kcounters > "$1.after"
-	drops=$(awk 'NR == FNR { n[$1] = $2; next }
-		$1 !~ /\/ok$/ && $2 > n[$1] { print $1, $2 - n[$1] }' \
-		"$1.before" "$1.after")
-	echo "# $1: A: $(grep -v '^mk ' "$1.a.out" | paste -s -d ' ')" \
-		"$(paste -s -d ' ' "$1.a.err")"
-	echo "# $1: B's module dropped: $(echo "$drops" | paste -s -d " ")"
-}
-
-# The verdict A printed in run @1 for proxy I (@2).
-a_verdict() {
-	sed -n "s/^verdict $(p_id "$2") //p" "$1.a.out"
-}
-
-# B's verdict for proxy I (@1), from b_event.
-b_verdict() {
-	echo "$b_event" | field verdicts | cut -d, -f"$1"
-}
-
-# B's module's count of @1 (role/reason) in the last run.
-drop_of() {
-	echo "$drops" | awk -v r="$1" '$1 == r { print $2 }'
-}
-
-# at_least N MIN DESC: N is a number >= MIN.
-at_least() {
-	if [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; then
-		ok "$3 ($1)"
-	else
-		not_ok "$3" "got:  '${1:-none}'" "want: >= $2"
-	fi
-}
-
-# completes NAME: the two checks every run makes.
-completes() {
-	is "$a_rc" 0 "$1: m2mkx-client completes"
-	is "$(echo "$b_event" | field mk)" "${a_mk:-no MK from A}" \
-		"$1: A's MK equals B's (B's agent, --print-keys)"
-}
-
-# attack_checks NAME REASON [ATTACKER]: the run completed with one MK;
-# B's module counted REASON, and no other drop but replays
-# (retransmissions). What ATTACKER printed is the diagnostic.
-attack_checks() {
-	completes "$1"
-	at_least "$(drop_of "server/$2")" 1 "$1: B's module counts $2"
-	[ -n "${3:-}" ] && [ -z "$(drop_of "server/$2")" ] &&
-		cat "$3.out" "$3.err" | sed 's/^/#   /'
-	is "$(echo "$drops" | awk -v r="server/$2" \
-		'NF && $1 != r && $1 != "server/replay" { printf "%s ", $0 }')" \
-		"" \
-		"$1: B's module drops nothing else but replays"
+# The foreign T's key, besides deploy.sh's: what foreign-t signs with.
+# shellcheck disable=SC2317 # run by hs_setup
+foreign_t_key() {
+	m2mctl gencert --key t2.key --cert t2.pem --cn "m2mkx e2e foreign T" \
+		--bits 2048 > gencert2.out 2>&1
 }
 
 # mitm NAME ARG...: the attacker in B's namespace, A's B; awaits it.
@@ -140,41 +72,11 @@ mitm() {
 }
 
 # --- set-up --------------------------------------------------------------
-run_ok "m2mkx loads" load_module m2mkx
-
-# T's RSA keys are the slow part: both in the background, with the rest.
-umask 077
-deploy_keys &
-gen1=$!
-m2mctl gencert --key t2.key --cert t2.pem --cn "m2mkx e2e foreign T" \
-	--bits 2048 > gencert2.out 2>&1 &
-gen2=$!
-topo_up > topo.err 2>&1
-topo_rc=$?
-keys_rc=0
-wait $gen1 || keys_rc=1
-wait $gen2 || keys_rc=1
-is "$keys_rc" 0 "keys: T's, a foreign T's, B's and the pairwise ones"
-is "$topo_rc" 0 "topology: A, P1..P5, B and T come up"
-[ "$topo_rc" = 0 ] || sed 's/^/# /' topo.err
-
-# B's module finds T's key in a keyring of this test's own.
-trust_ring=$(keyctl newring m2mkx-handshake @u)
-write_t
-write_b kernel
-
+hs_setup m2mkx-handshake \
+	"keys: T's, a foreign T's, B's and the pairwise ones" foreign_t_key
 # The monitor first: it must have joined before the first event.
 start mon b m2mctl monitor --show-keys
-start t t m2mkx-agent -f -v t.conf
-start b b m2mkx-agent -f -v --print-keys b.conf
-for i in 1 2 3 4 5; do
-	proxy $i kernel
-done
-why=$(await t b p1 p2 p3 p4 p5)
-kmode=$(cat b.out p1.out p2.out p3.out p4.out p5.out |
-	grep -c '^kernel \(server\|proxy\) port 75[01][01]$')
-is "${why:-up}, $kmode" "up, 6" \
-	"T (userspace), B and P1..P5 (kernel data path) start"
+hs_start
 
 # --- honest: everything in the kernel ------------------------------------
 handshake honest "$B:7510" 2
@@ -333,29 +235,7 @@ else
 fi
 
 # --- teardown --------------------------------------------------------------
-stop t b p1 p2 p3 p5
-is "${stop_bad:-none}" none "every agent exits 0 on SIGTERM"
-is "$(ip netns exec b m2mctl show instance | awk '/roles:/ { print $2 }')" \
-	none "B's agent switched its module's roles off"
 stop mon
-run_ok "rmmod m2mkx" rmmod m2mkx
-if [ -d /sys/module/m2mkx ]; then
-	not_ok "/sys/module/m2mkx is gone after rmmod"
-else
-	ok "/sys/module/m2mkx is gone after rmmod"
-fi
-topo_down
-
-splat=$(kernel_splat)
-is "$splat" "" "dmesg: no warning, oops or BUG"
-# Kernel messages (facility 0: "<level>") at level warning or above, but
-# for the taint of the first load of an out-of-tree, unsigned module.
-warn=$(dmesg -r | sed -n "/m2mkx-e2e: begin $E2E_TEST\$/,\$p" |
-	awk -F'[<>]' '/^</ && $2 < 5' |
-	grep -v -e 'loading out-of-tree module taints kernel' \
-		-e 'module verification failed')
-dmesg | grep -q "m2mkx-e2e: begin $E2E_TEST\$" ||
-	warn="the kernel log no longer holds this test's beginning"
-is "$warn" "" "dmesg: no kernel warning or error meanwhile"
+hs_teardown t b p1 p2 p3 p5
 
 done_testing

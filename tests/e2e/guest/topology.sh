@@ -85,13 +85,15 @@ topo_down() {
 	return 0
 }
 
+# tc -n, not ip netns exec: every process costs under TCG, and a test may
+# set every link.
 topo_netem() {
 	_node=$1
 	shift
-	ip netns exec "$_node" tc qdisc del dev eth0 root 2>/dev/null
-	ip netns exec lan tc qdisc del dev "v-$_node" root 2>/dev/null
+	tc -n "$_node" qdisc del dev eth0 root 2>/dev/null
+	tc -n lan qdisc del dev "v-$_node" root 2>/dev/null
 	[ $# -eq 0 ] && return 0
 	load_module sch_netem || return 1
-	ip netns exec "$_node" tc qdisc add dev eth0 root netem "$@" &&
-		ip netns exec lan tc qdisc add dev "v-$_node" root netem "$@"
+	tc -n "$_node" qdisc add dev eth0 root netem "$@" &&
+		tc -n lan qdisc add dev "v-$_node" root netem "$@"
 }
