@@ -6,6 +6,10 @@
  * N_A), so a HELLO needs no other index, and every later message names
  * the id in a fixed place. The table is bounded: a HELLO flood fills it
  * and is counted as table_full, while sessions already running go on.
+ * Before that, once the table is half full, a HELLO makes a session only
+ * if it carries B's cookie (m2mkx_server_hello_gate()): the agent has no
+ * receive queue to measure its load by, so its table is the measure, and
+ * spoofed sources can then fill no more than half of it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +29,7 @@
 struct agent_server {
 	struct agent_role role;
 	struct m2mkx_server_config cfg;
+	struct m2mkx_server_cookies cookies;
 	struct m2mkx_trust trust;
 	unsigned int count;
 	struct m2mkx_server_session *sessions[SERVER_MAX_SESSIONS];
@@ -72,6 +77,11 @@ static int accept_hello(struct agent_server *srv, const u8 *buf, size_t len,
 		return m2mkx_server_rx(s, &srv->cfg, buf, len, from, now,
 				       clock_unix_s(),
 				       &srv->role.sink.sink);
+	ret = m2mkx_server_hello_gate(&srv->cookies, &srv->cfg, &hello, from,
+				      now, srv->count * 2 >= SERVER_MAX_SESSIONS,
+				      &srv->role.sink.sink);
+	if (ret)
+		return ret;
 	if (srv->count == SERVER_MAX_SESSIONS)
 		return -M2MKX_EFULL;
 	s = calloc(1, sizeof(*s));
@@ -150,6 +160,7 @@ static void server_destroy(struct agent_role *r)
 		drop(srv, srv->count - 1);
 	m2mkx_trust_clear(&srv->trust);
 	m2mkx_wipe(&srv->cfg, sizeof(srv->cfg));
+	m2mkx_server_cookies_wipe(&srv->cookies);
 	free(srv);
 }
 
@@ -227,7 +238,8 @@ struct agent_role *agent_server_new(struct agent *ag)
 		goto fail;
 	}
 	/* Fresh per run: ids and N_pb from a previous run mean nothing now. */
-	if (m2mkx_random(cfg->session_secret, sizeof(cfg->session_secret))) {
+	if (m2mkx_random(cfg->session_secret, sizeof(cfg->session_secret)) ||
+	    m2mkx_server_cookies_init(&srv->cookies, clock_mono_ms())) {
 		log_err("server: no randomness");
 		goto fail;
 	}

@@ -207,19 +207,26 @@ static int fail(struct m2mkx_client *c, int err, struct m2mkx_sink *sink)
 	return err;
 }
 
+/* HELLO, with B's cookie once B asked for one. */
 static void send_hello(struct m2mkx_client *c, struct m2mkx_sink *sink)
 {
-	struct m2mkx_hello m = { .params = c->cfg->params };
+	struct m2mkx_hello m = {
+		.params = c->cfg->params,
+		.has_cookie = c->cookies != 0,
+	};
+	size_t len = m.has_cookie ? M2MKX_HELLO_COOKIE_LEN : M2MKX_HELLO_LEN;
 	u8 *buf;
 
-	buf = sink->tx_alloc(sink, &c->b_ep, M2MKX_HELLO_LEN);
+	buf = sink->tx_alloc(sink, &c->b_ep, len);
 	if (!buf)
 		return;
 	memcpy(m.a, c->cfg->id, sizeof(m.a));
 	memcpy(m.b, c->b, sizeof(m.b));
 	memcpy(m.n_a, c->n_a, sizeof(m.n_a));
+	if (m.has_cookie)
+		memcpy(m.cookie, c->n_b, sizeof(m.cookie));
 	m2mkx_hello_encode(buf, &m);
-	tx_commit(c, sink, buf, M2MKX_HELLO_LEN, true);
+	tx_commit(c, sink, buf, len, true);
 }
 
 static int send_request(struct m2mkx_client *c, struct m2mkx_sink *sink)
@@ -482,6 +489,18 @@ static int rx_hello_reply(struct m2mkx_client *c, const u8 *buf, size_t len,
 		return -M2MKX_ENOTFORUS;
 	if (c->state != M2MKX_CLIENT_HELLO_SENT)
 		return -M2MKX_EREPLAY;
+	/*
+	 * B is busy and wants proof that we receive here: the same HELLO
+	 * again at once, with its cookie. The retransmission timer keeps
+	 * running, so a lost cookie round costs no more than a lost HELLO.
+	 */
+	if (m.status == M2MKX_ECOOKIE &&
+	    c->cookies < M2MKX_CLIENT_COOKIE_ROUNDS) {
+		c->cookies++;
+		memcpy(c->n_b, m.n_b, M2MKX_COOKIE_LEN);
+		send_hello(c, sink);
+		return 0;
+	}
 	if (m.status)
 		return fail(c, -M2MKX_EREJECTED, sink);
 	/*

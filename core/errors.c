@@ -36,6 +36,7 @@ static const char *const m2mkx_err_names[M2MKX_ERR_COUNT] = {
 	[M2MKX_EREJECTED] = "rejected",
 	[M2MKX_ETIMEOUT] = "timeout",
 	[M2MKX_EMATERIAL] = "material_exists",
+	[M2MKX_ECOOKIE] = "cookie",
 };
 
 const char *m2mkx_err_name(int err)

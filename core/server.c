@@ -82,9 +82,14 @@ static int params_acceptable(const struct m2mkx_server_config *cfg,
 	return 0;
 }
 
+/*
+ * Answers @hello: with session @s's values, or, for a refusal (@s NULL),
+ * zeros in N_B's place unless a @cookie goes there.
+ */
 static void send_hello_reply(const struct m2mkx_server_config *cfg,
 			     const struct m2mkx_hello *hello, u8 status,
 			     const struct m2mkx_server_session *s,
+			     const u8 *cookie,
 			     const struct m2mkx_endpoint *to,
 			     struct m2mkx_sink *sink)
 {
@@ -101,12 +106,129 @@ static void send_hello_reply(const struct m2mkx_server_config *cfg,
 		memcpy(r.n_b, s->n_b, M2MKX_NONCE_LEN);
 		memcpy(r.session, s->session, M2MKX_SESSION_LEN);
 		r.params = s->params;
+	} else if (cookie) {
+		memcpy(r.n_b, cookie, M2MKX_COOKIE_LEN);
 	}
 	buf = sink->tx_alloc(sink, to, M2MKX_HELLO_REPLY_LEN);
 	if (!buf)
 		return;
 	m2mkx_hello_reply_encode(buf, &r);
 	emit(sink, buf, true);
+}
+
+int m2mkx_server_cookies_init(struct m2mkx_server_cookies *c, u64 now)
+{
+	int ret;
+
+	ret = m2mkx_random(c->secret, sizeof(c->secret));
+	if (!ret)
+		ret = m2mkx_random(c->previous, sizeof(c->previous));
+	c->rotated = now;
+	return ret;
+}
+
+void m2mkx_server_cookies_wipe(struct m2mkx_server_cookies *c)
+{
+	m2mkx_wipe(c, sizeof(*c));
+}
+
+/*
+ * Keeps the secrets current at @now. After two periods or more without a
+ * rotation, the previous secret is stale too and is redrawn as well: no
+ * cookie outlives two periods, however rarely B is busy.
+ */
+static int cookies_rotate(struct m2mkx_server_cookies *c, u64 now)
+{
+	u64 age = now - c->rotated;
+	int ret;
+
+	if (now < c->rotated || age < M2MKX_COOKIE_ROTATE_MS)
+		return 0;
+	if (age >= 2 * (u64)M2MKX_COOKIE_ROTATE_MS) {
+		ret = m2mkx_random(c->previous, sizeof(c->previous));
+		if (ret)
+			return ret;
+	} else {
+		memcpy(c->previous, c->secret, sizeof(c->previous));
+	}
+	ret = m2mkx_random(c->secret, sizeof(c->secret));
+	if (ret)
+		return ret;
+	c->rotated = now;
+	return 0;
+}
+
+static void cookie_mac(const u8 secret[M2MKX_COOKIE_SECRET_LEN],
+		       const struct m2mkx_hello *hello,
+		       const struct m2mkx_endpoint *from,
+		       u8 cookie[M2MKX_COOKIE_LEN])
+{
+	struct m2mkx_hmac_ctx ctx;
+	u8 mac[M2MKX_SHA256_LEN];
+	u8 port[2];
+
+	m2mkx_put_be16(port, from->port);
+	m2mkx_hmac_init(&ctx, secret, M2MKX_COOKIE_SECRET_LEN);
+	m2mkx_hmac_update(&ctx, from->addr, sizeof(from->addr));
+	m2mkx_hmac_update(&ctx, port, sizeof(port));
+	m2mkx_hmac_update(&ctx, hello->a, M2MKX_ID_LEN);
+	m2mkx_hmac_update(&ctx, hello->n_a, M2MKX_NONCE_LEN);
+	m2mkx_hmac_final(&ctx, mac);
+	memcpy(cookie, mac, M2MKX_COOKIE_LEN);
+}
+
+void m2mkx_server_cookie(const struct m2mkx_server_cookies *c,
+			 const struct m2mkx_hello *hello,
+			 const struct m2mkx_endpoint *from,
+			 u8 cookie[M2MKX_COOKIE_LEN])
+{
+	cookie_mac(c->secret, hello, from, cookie);
+}
+
+static bool cookie_valid(const struct m2mkx_server_cookies *c,
+			 const struct m2mkx_hello *hello,
+			 const struct m2mkx_endpoint *from)
+{
+	u8 want[M2MKX_COOKIE_LEN];
+	bool ok;
+
+	cookie_mac(c->secret, hello, from, want);
+	ok = m2mkx_ct_memeq(want, hello->cookie, sizeof(want));
+	if (!ok) {
+		cookie_mac(c->previous, hello, from, want);
+		ok = m2mkx_ct_memeq(want, hello->cookie, sizeof(want));
+	}
+	/* A valid cookie for a forged HELLO must not outlive the check. */
+	m2mkx_wipe(want, sizeof(want));
+	return ok;
+}
+
+int m2mkx_server_hello_gate(struct m2mkx_server_cookies *c,
+			    const struct m2mkx_server_config *cfg,
+			    const struct m2mkx_hello *hello,
+			    const struct m2mkx_endpoint *from, u64 now,
+			    bool under_load, struct m2mkx_sink *sink)
+{
+	u8 cookie[M2MKX_COOKIE_LEN];
+	int ret;
+
+	/* Never answer, not even with a cookie, what is not for us. */
+	if (memcmp(hello->b, cfg->id, M2MKX_ID_LEN))
+		return -M2MKX_ENOTFORUS;
+	/*
+	 * Not busy: no extra round trip, and no HMAC either. A cookie that
+	 * would not verify does no harm here, so it is not even checked.
+	 */
+	if (!under_load)
+		return 0;
+	ret = cookies_rotate(c, now);
+	if (ret)
+		return ret;
+	if (hello->has_cookie && cookie_valid(c, hello, from))
+		return 0;
+	m2mkx_server_cookie(c, hello, from, cookie);
+	send_hello_reply(cfg, hello, M2MKX_ECOOKIE, NULL, cookie, from, sink);
+	return -M2MKX_ECOOKIE;
 }
 
 int m2mkx_server_accept(struct m2mkx_server_session *s,
@@ -121,7 +243,7 @@ int m2mkx_server_accept(struct m2mkx_server_session *s,
 		return -M2MKX_ENOTFORUS;
 	ret = params_acceptable(cfg, &hello->params);
 	if (ret) {
-		send_hello_reply(cfg, hello, (u8)-ret, NULL, from, sink);
+		send_hello_reply(cfg, hello, (u8)-ret, NULL, NULL, from, sink);
 		return ret;
 	}
 
@@ -138,7 +260,7 @@ int m2mkx_server_accept(struct m2mkx_server_session *s,
 	s->created = now;
 	s->deadline = now + cfg->timing.lifetime_ms;
 	s->window_deadline = M2MKX_NO_DEADLINE;
-	send_hello_reply(cfg, hello, 0, s, from, sink);
+	send_hello_reply(cfg, hello, 0, s, NULL, from, sink);
 	return 0;
 }
 
@@ -162,10 +284,10 @@ static int rx_hello(struct m2mkx_server_session *s,
 	 */
 	if (s->state == M2MKX_SERVER_FAILED)
 		send_hello_reply(cfg, &hello, (u8)(s->reason < 0 ? -s->reason :
-						   M2MKX_ETIMEOUT), NULL, from,
-				 sink);
+						   M2MKX_ETIMEOUT), NULL, NULL,
+				 from, sink);
 	else
-		send_hello_reply(cfg, &hello, 0, s, from, sink);
+		send_hello_reply(cfg, &hello, 0, s, NULL, from, sink);
 	return 0;
 }
 

@@ -247,13 +247,21 @@ int m2mkx_hello_parse(const u8 *buf, size_t len, struct m2mkx_hello *m)
 	struct rd r;
 	int ret;
 
-	ret = rd_start(&r, buf, len, M2MKX_MSG_HELLO, M2MKX_HELLO_LEN);
+	/* The two lengths a HELLO may have: without a cookie, or with one. */
+	m->has_cookie = len == M2MKX_HELLO_COOKIE_LEN;
+	ret = rd_start(&r, buf, len, M2MKX_MSG_HELLO,
+		       m->has_cookie ? M2MKX_HELLO_COOKIE_LEN :
+				       M2MKX_HELLO_LEN);
 	if (ret)
 		return ret;
 	rd_copy(&r, m->a, sizeof(m->a));
 	rd_copy(&r, m->b, sizeof(m->b));
 	rd_copy(&r, m->n_a, sizeof(m->n_a));
 	rd_params(&r, &m->params, true);
+	if (m->has_cookie)
+		rd_copy(&r, m->cookie, sizeof(m->cookie));
+	else
+		memset(m->cookie, 0, sizeof(m->cookie));
 	if (rd_end(&r))
 		return -M2MKX_ELENGTH;
 	return m2mkx_params_check(&m->params);
@@ -268,6 +276,8 @@ size_t m2mkx_hello_encode(u8 *buf, const struct m2mkx_hello *m)
 	wr_bytes(&w, m->b, sizeof(m->b));
 	wr_bytes(&w, m->n_a, sizeof(m->n_a));
 	wr_params(&w, &m->params, true);
+	if (m->has_cookie)
+		wr_bytes(&w, m->cookie, sizeof(m->cookie));
 	return w.off;
 }
 

@@ -37,6 +37,8 @@ void m2mkx_instance_init(struct m2mkx_net *mn, struct net *net)
 	/* Session ids and N_pb key: fresh per instance, never sent. */
 	get_random_bytes(mn->server.session_secret,
 			 sizeof(mn->server.session_secret));
+	/* The kernel's m2mkx_random() cannot fail. */
+	m2mkx_server_cookies_init(&mn->cookies, m2mkx_now_ms());
 
 	mn->proxy.keys = &mn->peers.keys;
 	m2mkx_timing_default(&mn->proxy.timing);
@@ -64,6 +66,7 @@ void m2mkx_instance_teardown(struct m2mkx_net *mn)
 	m2mkx_peers_free(&mn->peers);
 	m2mkx_trust_put(&mn->trust);
 	memzero_explicit(&mn->server, sizeof(mn->server));
+	m2mkx_server_cookies_wipe(&mn->cookies);
 	memzero_explicit(&mn->proxy, sizeof(mn->proxy));
 	mutex_unlock(&mn->lock);
 	mutex_destroy(&mn->lock);

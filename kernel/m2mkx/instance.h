@@ -57,6 +57,8 @@ struct m2mkx_net {
 	u32 policy;
 
 	struct m2mkx_server_config server;
+	/* Keys of the HELLO cookies B sends when under load (receive.c). */
+	struct m2mkx_server_cookies cookies;
 	struct m2mkx_proxy_config proxy;
 	struct m2mkx_trust trust;
 	struct m2mkx_peers peers;

@@ -63,7 +63,7 @@ static bool length_possible(int type, unsigned int len)
 {
 	switch (type) {
 	case M2MKX_MSG_HELLO:
-		return len == M2MKX_HELLO_LEN;
+		return len == M2MKX_HELLO_LEN || len == M2MKX_HELLO_COOKIE_LEN;
 	case M2MKX_MSG_PROXY_HELLO:
 		return len == M2MKX_PROXY_HELLO_LEN;
 	case M2MKX_MSG_FINAL_REQUEST:
@@ -235,6 +235,17 @@ free:
 	return 0;
 }
 
+/*
+ * B is busy enough that a HELLO must prove its source address (a cookie)
+ * before it gets a session: the worker is falling behind, or half the
+ * session table is taken. Spoofed sources can then fill at most half.
+ */
+static bool server_under_load(struct m2mkx_net *mn)
+{
+	return under_load(mn) ||
+	       mn->sessions.server.count * 2 >= mn->max_sessions;
+}
+
 static int server_accept(struct m2mkx_net *mn,
 			 const struct m2mkx_hello *hello,
 			 const struct m2mkx_endpoint *from, u64 now)
@@ -242,6 +253,11 @@ static int server_accept(struct m2mkx_net *mn,
 	struct m2mkx_server_entry *e;
 	int ret;
 
+	ret = m2mkx_server_hello_gate(&mn->cookies, &mn->server, hello, from,
+				      now, server_under_load(mn),
+				      &mn->server_tx.sink);
+	if (ret)
+		return ret;
 	/*
 	 * No source may hold more than its share of the table with
 	 * handshakes it does not finish: one flooding host cannot lock the

@@ -380,6 +380,79 @@ static void flooding_source_limited_under_load(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, m2mkx_kunit_count_all(mn), sent);
 }
 
+/* The suite's source as the receive path sees it: ::ffff:192.0.2.1:4000. */
+static void test_source(struct m2mkx_endpoint *ep)
+{
+	unsigned int i;
+
+	memset(ep, 0, sizeof(*ep));
+	ep->addr[10] = 0xff;
+	ep->addr[11] = 0xff;
+	for (i = 0; i < 4; i++)
+		ep->addr[12 + i] = (u8)(TEST_SOURCE >> (24 - 8 * i));
+	ep->port = 4000;
+}
+
+/*
+ * With half of B's session table taken, the transcript's HELLO is asked
+ * for a cookie and leaves no session, as does that HELLO with a wrong
+ * cookie; with the cookie B gives its source, it gets its session.
+ */
+static void hello_needs_cookie_when_table_half_full(struct kunit *test)
+{
+	const struct m2mkx_kunit_bytes *hello = vector_hello();
+	struct m2mkx_net *mn = test->priv;
+	struct m2mkx_server_entry *e;
+	struct m2mkx_endpoint from;
+	struct m2mkx_hello parsed;
+	u8 *with;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, hello);
+	KUNIT_ASSERT_EQ(test, m2mkx_hello_parse(hello->data, hello->len,
+						&parsed), 0);
+	with = kunit_kzalloc(test, M2MKX_HELLO_COOKIE_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, with);
+	set_roles(mn, M2MKX_ROLE_SERVER);
+	mutex_lock(&mn->lock);
+	memcpy(mn->server.id, parsed.b, M2MKX_ID_LEN);
+	mn->have_id = true;
+	mn->max_sessions = 2;
+	/* Another handshake's session: the table is half full. */
+	e = m2mkx_server_new(mn, &ret);
+	if (e) {
+		memset(e->s.session, 0x5e, sizeof(e->s.session));
+		m2mkx_server_insert(mn, e);
+	}
+	mutex_unlock(&mn->lock);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+
+	send_bytes(test, hello->data, hello->len);
+	wait_worker(mn);
+	expect_count(test, mn, M2MKX_CTR_SERVER, M2MKX_ECOOKIE, 1);
+	KUNIT_EXPECT_EQ(test, mn->sessions.server.count, 1);
+
+	test_source(&from);
+	parsed.has_cookie = true;
+	mutex_lock(&mn->lock);
+	m2mkx_server_cookie(&mn->cookies, &parsed, &from, parsed.cookie);
+	mutex_unlock(&mn->lock);
+	parsed.cookie[0] ^= 1;
+	KUNIT_ASSERT_EQ(test, m2mkx_hello_encode(with, &parsed),
+			M2MKX_HELLO_COOKIE_LEN);
+	send_bytes(test, with, M2MKX_HELLO_COOKIE_LEN);
+	wait_worker(mn);
+	expect_count(test, mn, M2MKX_CTR_SERVER, M2MKX_ECOOKIE, 2);
+	KUNIT_EXPECT_EQ(test, mn->sessions.server.count, 1);
+
+	parsed.cookie[0] ^= 1;
+	m2mkx_hello_encode(with, &parsed);
+	send_bytes(test, with, M2MKX_HELLO_COOKIE_LEN);
+	wait_worker(mn);
+	expect_count(test, mn, M2MKX_CTR_SERVER, M2MKX_OK, 1);
+	KUNIT_EXPECT_EQ(test, mn->sessions.server.count, 2);
+}
+
 static struct kunit_case receive_cases[] = {
 	KUNIT_CASE(headers_refused_in_softirq),
 	KUNIT_CASE(role_and_length_refused_in_softirq),
@@ -388,6 +461,7 @@ static struct kunit_case receive_cases[] = {
 	KUNIT_CASE(roles_changed_while_queued),
 	KUNIT_CASE(full_queue_drops_and_counts_everything),
 	KUNIT_CASE(flooding_source_limited_under_load),
+	KUNIT_CASE(hello_needs_cookie_when_table_half_full),
 	{}
 };
 

@@ -457,6 +457,205 @@ static void test_downgrade(void)
 	world_free(&w);
 }
 
+/* A's HELLOs as they leave, and what B held when the first was answered. */
+struct hello_watch {
+	unsigned int hellos, with_cookie;
+	bool b_kept_after_first;
+	bool spoil_cookies;
+};
+
+static bool b_holds_any(const struct world *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < WORLD_SESSIONS; i++)
+		if (w->b_used[i])
+			return true;
+	return false;
+}
+
+static bool watch_hellos(struct world *w, struct dgram *d)
+{
+	struct hello_watch *hw = w->hook_data;
+
+	if (d->to != NODE_B || m2mkx_msg_peek(d->data, d->len) != M2MKX_MSG_HELLO)
+		return true;
+	hw->hellos++;
+	if (d->len == M2MKX_HELLO_COOKIE_LEN) {
+		hw->with_cookie++;
+		if (hw->spoil_cookies)
+			d->data[d->len - 1] ^= 1;
+	}
+	return true;
+}
+
+static void after_hellos(struct world *w, const struct dgram *d, int ret)
+{
+	struct hello_watch *hw = w->hook_data;
+
+	(void)ret;
+	if (hw->hellos == 1 && d->to == NODE_B &&
+	    m2mkx_msg_peek(d->data, d->len) == M2MKX_MSG_HELLO)
+		hw->b_kept_after_first = b_holds_any(w);
+}
+
+/*
+ * A busy B answers A's first HELLO with a cookie and keeps nothing; A
+ * sends its HELLO again with the cookie at once, and the handshake goes
+ * on as usual.
+ */
+static void test_cookie_round(void)
+{
+	struct hello_watch hw = { 0 };
+	struct world w;
+
+	world_init(&w, &base, "cookie round");
+	world_b_load(&w, true);
+	w.hook = watch_hellos;
+	w.after = after_hellos;
+	w.hook_data = &hw;
+	world_start(&w);
+	world_run(&w, 60000);
+	check_agreement(&w, "B under load");
+	tap_is_int(hw.hellos, 2, "B under load: A sent 2 HELLOs");
+	tap_is_int(hw.with_cookie, 1, "B under load: the second with the cookie");
+	tap_ok(!hw.b_kept_after_first,
+	       "B under load: B kept no session for the first HELLO");
+	tap_is_int(w.drops[NODE_B][M2MKX_ECOOKIE], 1,
+		   "B under load: B counts one HELLO as cookie");
+	tap_is_int(world_drops_except(&w, NODE_B, M2MKX_ECOOKIE), 0,
+		   "B under load: and drops nothing else");
+	world_free(&w);
+}
+
+/* A B that never takes A's cookie: A gives up after its cookie rounds. */
+static void test_cookie_rounds_bounded(void)
+{
+	struct hello_watch hw = { .spoil_cookies = true };
+	struct world w;
+
+	world_init(&w, &base, "cookie rounds");
+	world_b_load(&w, true);
+	w.hook = watch_hellos;
+	w.hook_data = &hw;
+	world_start(&w);
+	world_run(&w, 60000);
+	tap_is_int(w.a_failed, M2MKX_EREJECTED,
+		   "cookies spoilt: A takes the last ECOOKIE as a refusal");
+	tap_is_int(hw.with_cookie, M2MKX_CLIENT_COOKIE_ROUNDS,
+		   "cookies spoilt: A tried %d cookies",
+		   M2MKX_CLIENT_COOKIE_ROUNDS);
+	tap_ok(!b_holds_any(&w), "cookies spoilt: B made no session");
+	world_free(&w);
+}
+
+/* A's HELLO with a fresh N_A, and @cookie if not NULL, to B. */
+static int hello_to_b(struct world *w, u8 tag, const u8 *cookie)
+{
+	struct m2mkx_hello h = { .params = base };
+	u8 buf[M2MKX_HELLO_COOKIE_LEN];
+	struct dgram *d;
+	size_t len;
+	int ret;
+
+	memcpy(h.a, w->a_id, sizeof(h.a));
+	memcpy(h.b, w->b_id, sizeof(h.b));
+	memset(h.n_a, tag, sizeof(h.n_a));
+	if (cookie) {
+		h.has_cookie = true;
+		memcpy(h.cookie, cookie, sizeof(h.cookie));
+	}
+	len = m2mkx_hello_encode(buf, &h);
+	d = dgram_new(NODE_A, NODE_B, buf, len);
+	ret = world_deliver(w, d);
+	free(d);
+	return ret;
+}
+
+/*
+ * Takes B's answer off the network: true if it is a cookie reply, whose
+ * cookie goes to @cookie.
+ */
+static bool take_cookie(struct world *w, u8 cookie[M2MKX_COOKIE_LEN])
+{
+	struct m2mkx_hello_reply r;
+	struct dgram *d = w->head;
+	bool ok;
+
+	if (!d)
+		return false;
+	w->head = d->next;
+	if (!w->head)
+		w->tail = NULL;
+	ok = d->to == NODE_A &&
+	     !m2mkx_hello_reply_parse(d->data, d->len, &r) &&
+	     r.status == M2MKX_ECOOKIE;
+	if (ok)
+		memcpy(cookie, r.n_b, M2MKX_COOKIE_LEN);
+	free(d);
+	return ok;
+}
+
+static unsigned int b_sessions(const struct world *w)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < WORLD_SESSIONS; i++)
+		n += w->b_used[i];
+	return n;
+}
+
+static void test_cookie_checks(void)
+{
+	u8 cookie[M2MKX_COOKIE_LEN], wrong[M2MKX_COOKIE_LEN];
+	u8 c1[M2MKX_COOKIE_LEN], c2[M2MKX_COOKIE_LEN];
+	struct world w;
+
+	world_init(&w, &base, "cookie checks");
+	world_b_load(&w, true);
+
+	tap_is_int(hello_to_b(&w, 1, NULL), -M2MKX_ECOOKIE,
+		   "under load: a HELLO without cookie is answered ECOOKIE");
+	tap_ok(take_cookie(&w, cookie), "under load: the reply carries a cookie");
+	memcpy(wrong, cookie, sizeof(wrong));
+	wrong[0] ^= 0x80;
+	tap_is_int(hello_to_b(&w, 1, wrong), -M2MKX_ECOOKIE,
+		   "under load: a wrong cookie is answered ECOOKIE");
+	tap_ok(take_cookie(&w, c1), "under load: with a fresh cookie");
+	tap_is_mem(c1, cookie, sizeof(c1),
+		   "under load: the same cookie for the same HELLO");
+	tap_is_int(b_sessions(&w), 0, "under load: no session made so far");
+	tap_is_int(hello_to_b(&w, 2, cookie), -M2MKX_ECOOKIE,
+		   "under load: a cookie for another N_A is refused");
+	take_cookie(&w, c1);
+	tap_is_int(hello_to_b(&w, 1, cookie), 0,
+		   "under load: the right cookie makes a session");
+	tap_is_int(b_sessions(&w), 1, "under load: one session");
+
+	world_b_load(&w, false);
+	memset(wrong, 0, sizeof(wrong));
+	tap_is_int(hello_to_b(&w, 3, wrong), 0,
+		   "not under load: a wrong cookie is ignored");
+	tap_is_int(b_sessions(&w), 2, "not under load: the HELLO made a session");
+	world_free(&w);
+
+	/* Two cookies of one secret; then the secret rotates, twice. */
+	world_init(&w, &base, "cookie rotation");
+	world_b_load(&w, true);
+	hello_to_b(&w, 1, NULL);
+	tap_ok(take_cookie(&w, c1), "rotation: cookie for the first HELLO");
+	hello_to_b(&w, 2, NULL);
+	tap_ok(take_cookie(&w, c2), "rotation: cookie for the second HELLO");
+	w.now += M2MKX_COOKIE_ROTATE_MS;
+	tap_is_int(hello_to_b(&w, 1, c1), 0,
+		   "rotation: a cookie of the previous secret is accepted");
+	w.now += M2MKX_COOKIE_ROTATE_MS;
+	tap_is_int(hello_to_b(&w, 2, c2), -M2MKX_ECOOKIE,
+		   "rotation: two rotations later it is refused");
+	tap_is_int(b_sessions(&w), 1, "rotation: only the first made a session");
+	world_free(&w);
+}
+
 int main(void)
 {
 	test_parameters();
@@ -466,5 +665,8 @@ int main(void)
 	test_duplicates();
 	test_loss();
 	test_downgrade();
+	test_cookie_round();
+	test_cookie_rounds_bounded();
+	test_cookie_checks();
 	return tap_done();
 }

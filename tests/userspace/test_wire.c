@@ -472,6 +472,8 @@ static size_t ref_hello(u8 *o, const struct m2mkx_hello *m)
 	put(&r, m->b, 8);
 	put(&r, m->n_a, 16);
 	put_params(&r, &m->params, true);
+	if (m->has_cookie)
+		put(&r, m->cookie, 16);
 	return r.off;
 }
 
@@ -1190,7 +1192,8 @@ static int ref_verdict(int t, const u8 *b, size_t len,
 		return ETYP;
 	switch (t) {
 	case T_HELLO:
-		if (len != LSUM(L_HELLO))
+		/* With or without B's 16-byte cookie at the end. */
+		if (len != LSUM(L_HELLO) && len != LSUM(L_HELLO) + 16)
 			return ELEN;
 		return ref_params_at(b + o_hello_params, true, true);
 	case T_HELLO_REPLY:
@@ -1621,17 +1624,72 @@ static void test_hello(void)
 		size_t len, r;
 
 		rnd(&m, sizeof(m));
+		/* Every fourth with a cookie; the strict checks run without. */
+		m.has_cookie = i % 4 == 1;
 		pick_params(&m.params, i < 16 ? i + 1 : 1 + rnd_below(16), i);
 		len = ref_hello(ref, &m);
-		snprintf(what, sizeof(what), "HELLO %s", pstr(&m.params));
+		snprintf(what, sizeof(what), "HELLO%s %s",
+			 m.has_cookie ? " with cookie" : "", pstr(&m.params));
 		enc_clear(128);
 		r = m2mkx_hello_encode(encbuf, &m);
-		check_msg(T_HELLO, what, ref, len, M2MKX_HELLO_LEN, encbuf, r, len, 128, 0, 0, NULL);
+		check_msg(T_HELLO, what, ref, len,
+			  m.has_cookie ? M2MKX_HELLO_COOKIE_LEN : M2MKX_HELLO_LEN,
+			  encbuf, r, len, 128, 0, 0, NULL);
 		if (i == 0 || i == 15) {
 			check_strict(T_HELLO, what, ref, len, NULL);
 			check_params(T_HELLO, what, ref, len, o_hello_params, true, true, NULL);
 		}
 	}
+}
+
+/*
+ * The two lengths of HELLO: 43 bytes parse without a cookie, 59 with the
+ * last 16 as the cookie, both encode back to the same bytes, and no other
+ * length between or around them parses.
+ */
+static void test_hello_cookie(void)
+{
+	struct m2mkx_hello m, back;
+	u8 buf[M2MKX_HELLO_COOKIE_LEN + 1];
+	size_t len;
+	int with;
+
+	for (with = 0; with < 2; with++) {
+		const char *what = with ? "HELLO with cookie" : "HELLO";
+
+		memset(&m, 0, sizeof(m));
+		rnd(m.a, sizeof(m.a));
+		rnd(m.b, sizeof(m.b));
+		rnd(m.n_a, sizeof(m.n_a));
+		pick_params(&m.params, 5, 3);
+		m.has_cookie = with;
+		rnd(m.cookie, sizeof(m.cookie));
+		memset(buf, CANARY, sizeof(buf));
+		len = m2mkx_hello_encode(buf, &m);
+		tap_is_int((long long)len,
+			   with ? M2MKX_HELLO_COOKIE_LEN : M2MKX_HELLO_LEN,
+			   "%s: encodes to its length", what);
+		tap_ok(buf[len] == CANARY, "%s: nothing written beyond", what);
+		memset(&back, 0xa5, sizeof(back));
+		tap_is_int(m2mkx_hello_parse(buf, len, &back), 0,
+			   "%s: parses back", what);
+		tap_ok(back.has_cookie == !!with, "%s: has_cookie is %d", what,
+		       with);
+		if (!with)
+			memset(m.cookie, 0, sizeof(m.cookie));
+		tap_is_mem(back.cookie, m.cookie, sizeof(m.cookie),
+			   "%s: the cookie (zero when absent)", what);
+		tap_ok(!memcmp(back.a, m.a, sizeof(m.a)) &&
+		       !memcmp(back.b, m.b, sizeof(m.b)) &&
+		       !memcmp(back.n_a, m.n_a, sizeof(m.n_a)),
+		       "%s: A, B and N_A round-trip", what);
+		tap_is_int(m2mkx_hello_parse(buf, len - 1, &back), ELEN,
+			   "%s: one byte shorter -> bad_length", what);
+		tap_is_int(m2mkx_hello_parse(buf, len + 1, &back), ELEN,
+			   "%s: one byte longer -> bad_length", what);
+	}
+	tap_is_int(m2mkx_hello_parse(buf, M2MKX_HELLO_LEN + 8, &back), ELEN,
+		   "HELLO with half a cookie -> bad_length");
 }
 
 static void test_hello_reply(void)
@@ -2693,6 +2751,7 @@ int main(void)
 	layout_init();
 	test_layouts();
 	test_hello();
+	test_hello_cookie();
 	test_hello_reply();
 	test_proxy_request();
 	test_proxy_list();

@@ -410,6 +410,7 @@ void world_free(struct world *w)
 		free(d);
 	}
 	w->tail = NULL;
+	m2mkx_server_cookies_wipe(&w->b_cookies);
 	for (q = 0; q < WORLD_MAX_PROXIES; q++) {
 		for (i = 0; i < WORLD_SESSIONS; i++) {
 			if (w->p[q].used[i])
@@ -422,6 +423,15 @@ void world_free(struct world *w)
 		      offsetof(struct world_keys, issuer)));
 	m2mkx_trust_clear(&w->trust);
 	m2mkx_client_wipe(&w->a);
+}
+
+void world_b_load(struct world *w, bool under_load)
+{
+	if (!w->b_cookies_ready) {
+		m2mkx_server_cookies_init(&w->b_cookies, w->now);
+		w->b_cookies_ready = true;
+	}
+	w->b_under_load = under_load;
 }
 
 int world_start(struct world *w)
@@ -465,6 +475,10 @@ static int deliver_b(struct world *w, const struct dgram *d,
 	}
 	if (type != M2MKX_MSG_HELLO)
 		return -M2MKX_ENOSESSION;
+	ret = m2mkx_server_hello_gate(&w->b_cookies, &w->b_cfg, &hello, from,
+				      w->now, w->b_under_load, sink);
+	if (ret)
+		return ret;
 	if (free_slot < 0)
 		return -M2MKX_EFULL;
 	ret = m2mkx_server_accept(&w->b[free_slot], &w->b_cfg, &hello, from,

@@ -82,6 +82,10 @@ struct world {
 	struct m2mkx_trust trust;
 	struct m2mkx_server_session b[WORLD_SESSIONS];
 	bool b_used[WORLD_SESSIONS];
+	/* B's HELLO gate: world_b_load() turns the load on and off. */
+	struct m2mkx_server_cookies b_cookies;
+	bool b_cookies_ready;
+	bool b_under_load;
 
 	const struct m2mkx_signer *signer;
 	struct m2mkx_issuer_config t_cfg;
@@ -125,6 +129,13 @@ const struct m2mkx_signer *world_signer(int which);
 void world_init(struct world *w, const struct m2mkx_params *p,
 		const char *seed);
 void world_free(struct world *w);
+
+/*
+ * Makes B busy or not, as its HELLO gate sees it. The cookie secrets are
+ * drawn the first time, so that worlds that never load B draw from the
+ * DRBG exactly as before (the transcript vector depends on it).
+ */
+void world_b_load(struct world *w, bool under_load);
 
 /* Starts A's handshake. */
 int world_start(struct world *w);

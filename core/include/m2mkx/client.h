@@ -63,12 +63,24 @@ enum m2mkx_client_state {
 	M2MKX_CLIENT_FAILED,
 };
 
+/*
+ * Cookies a busy B may send before A takes it for a refusal: enough for
+ * B's secret to rotate between two of them, few enough that a B that
+ * never lets A in does not keep it waiting.
+ */
+#define M2MKX_CLIENT_COOKIE_ROUNDS 3
+
 struct m2mkx_client {
 	u8 state;			/* enum m2mkx_client_state */
+	u8 cookies;			/* ECOOKIE replies taken */
 	const struct m2mkx_client_config *cfg;
 	u8 b[M2MKX_ID_LEN];
 	struct m2mkx_endpoint b_ep;
 	u8 n_a[M2MKX_NONCE_LEN];
+	/*
+	 * In HELLO_SENT, once @cookies is non-zero, B's latest cookie: it
+	 * comes in N_B's place and N_B is not known yet, so it costs no RAM.
+	 */
 	u8 n_b[M2MKX_NONCE_LEN];
 	u8 session[M2MKX_SESSION_LEN];
 	u8 x[M2MKX_SECRET_LEN];

@@ -44,6 +44,7 @@ enum m2mkx_err {
 	M2MKX_EREJECTED,	/* the peer refused the negotiation */
 	M2MKX_ETIMEOUT,		/* retransmissions exhausted */
 	M2MKX_EMATERIAL,	/* key material already installed for session */
+	M2MKX_ECOOKIE,		/* busy: send HELLO again with B's cookie */
 	M2MKX_ERR_COUNT
 };
 

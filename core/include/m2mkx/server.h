@@ -99,14 +99,62 @@ struct m2mkx_server_session {
 	struct m2mkx_server_proxy proxies[M2MKX_MAX_PROXIES];
 };
 
-/* The session id B gives the handshake that @hello starts. */
+/*
+ * The keys of B's HELLO cookies. A cookie is the first M2MKX_COOKIE_LEN
+ * bytes of HMAC-SHA256(secret, source address || source port || A || N_A):
+ * only who receives at that address and port learns it, and B keeps
+ * nothing per HELLO to check it. The secret is redrawn every
+ * M2MKX_COOKIE_ROTATE_MS; a cookie made under the current secret or the
+ * one before is valid, so a cookie lives from one to two periods.
+ */
+#define M2MKX_COOKIE_ROTATE_MS 120000
+#define M2MKX_COOKIE_SECRET_LEN 32
+
+struct m2mkx_server_cookies {
+	u8 secret[M2MKX_COOKIE_SECRET_LEN];	/* current */
+	u8 previous[M2MKX_COOKIE_SECRET_LEN];
+	u64 rotated;			/* when @secret was drawn */
+};
+
+/* Draws both secrets at @now; wipe with m2mkx_server_cookies_wipe(). */
+int m2mkx_server_cookies_init(struct m2mkx_server_cookies *c, u64 now);
+
+void m2mkx_server_cookies_wipe(struct m2mkx_server_cookies *c);
+
+/* The cookie B gives now to @hello from @from. */
+void m2mkx_server_cookie(const struct m2mkx_server_cookies *c,
+			 const struct m2mkx_hello *hello,
+			 const struct m2mkx_endpoint *from,
+			 u8 cookie[M2MKX_COOKIE_LEN]);
+
+/*
+ * Decides whether a HELLO with no session yet may create one. The data
+ * path calls it before it spends anything on a session. When B is not
+ * @under_load it always may, whatever cookie the HELLO carries. Under
+ * load it may only with a valid cookie; any other HELLO gets a
+ * HELLO_REPLY with status M2MKX_ECOOKIE and a fresh cookie, and the gate
+ * returns -M2MKX_ECOOKIE: B kept nothing. A HELLO for another B is
+ * -M2MKX_ENOTFORUS, unanswered.
+ */
+int m2mkx_server_hello_gate(struct m2mkx_server_cookies *c,
+			    const struct m2mkx_server_config *cfg,
+			    const struct m2mkx_hello *hello,
+			    const struct m2mkx_endpoint *from, u64 now,
+			    bool under_load, struct m2mkx_sink *sink);
+
+/*
+ * The session id B gives the handshake that @hello starts. It does not
+ * depend on the cookie: the HELLO A repeats with one names the same
+ * session.
+ */
 void m2mkx_server_session_id(const struct m2mkx_server_config *cfg,
 			     const struct m2mkx_hello *hello,
 			     u8 session[M2MKX_SESSION_LEN]);
 
 /*
- * Starts @s from a parsed HELLO (the caller found no session with its id):
- * checks that it is for this B with acceptable parameters and answers it.
+ * Starts @s from a parsed HELLO (the caller found no session with its id
+ * and m2mkx_server_hello_gate() let it through): checks that it is for
+ * this B with acceptable parameters and answers it.
  * A refused HELLO is answered with its reason and leaves @s unused: the
  * return value is then that reason, negative.
  */

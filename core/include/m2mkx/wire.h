@@ -41,6 +41,7 @@
 #define M2MKX_PROXY_ID_LEN 8	/* ID_i, truncated H(LK_i) */
 #define M2MKX_TAG_LEN 8		/* CCM tag on every A/T-keyed message */
 #define M2MKX_CONFIRM_LEN 16	/* B's key confirmation in CHALLENGE */
+#define M2MKX_COOKIE_LEN 16	/* B's proof that A receives at its address */
 #define M2MKX_ENDPOINT_LEN 18	/* IPv6 address (v4-mapped for IPv4) + port */
 #define M2MKX_YPKG_LEN (M2MKX_SECRET_LEN + M2MKX_TAG_LEN)
 
@@ -80,18 +81,24 @@ struct m2mkx_params {
 };
 
 /*
- * HELLO, A -> B, 43 bytes:
+ * HELLO, A -> B, 43 bytes, or 59 with a cookie:
  *   hdr(2) | A(8) | B(8) | N_A(16) | suite(1) | ots_type(4) | share_mode(1)
- *   | n(1) | k(1) | m(1)
+ *   | n(1) | k(1) | m(1) [| cookie(16)]
+ * The cookie is the one a busy B sent back in a HELLO_REPLY with status
+ * M2MKX_ECOOKIE; A repeats its HELLO with it to prove it receives at its
+ * source address.
  */
 struct m2mkx_hello {
 	u8 a[M2MKX_ID_LEN];
 	u8 b[M2MKX_ID_LEN];
 	u8 n_a[M2MKX_NONCE_LEN];
 	struct m2mkx_params params;
+	bool has_cookie;
+	u8 cookie[M2MKX_COOKIE_LEN];
 };
 
 #define M2MKX_HELLO_LEN 43
+#define M2MKX_HELLO_COOKIE_LEN (M2MKX_HELLO_LEN + M2MKX_COOKIE_LEN)
 
 /*
  * HELLO_REPLY, B -> A, 68 bytes:
@@ -99,7 +106,8 @@ struct m2mkx_hello {
  *   | suite(1) | ots_type(4) | share_mode(1) | n(1) | k(1) | m(1)
  * status is 0 (accepted) or the M2MKX_E* code of the refusal; a refusal
  * carries zero N_B and session. Any non-zero status is a refusal, also one
- * this version has no name for.
+ * this version has no name for, except M2MKX_ECOOKIE: B is busy, and N_B
+ * carries the cookie A must add to its HELLO.
  */
 struct m2mkx_hello_reply {
 	u8 status;

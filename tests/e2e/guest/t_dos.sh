@@ -13,9 +13,11 @@
 #   legit       at least 90 % of A's handshakes complete, each with B's
 #               MK (printed: "# bench dos.legit_completion_ratio R", which
 #               make bench-dos records with the flood's other figures)
-#   defences    B's module dropped the flood's surplus as rate_limited
-#               and source_full; X never held more than its share
-#               (max_sessions / 8) of B's sessions in progress
+#   defences    B's module dropped the flood's surplus as rate_limited,
+#               and its HELLOs as source_full or answered them with a
+#               cookie (under load; the flood never returns one); X never
+#               held more than its share (max_sessions / 8) of B's
+#               sessions in progress
 #   accounting  every datagram UDP handed the module is in its counters,
 #               exactly: the counters' growth equals UDP's InDatagrams'
 #   memory      B's slab memory grew by less than the bound the module's
@@ -175,10 +177,12 @@ is "$(awk -v r="$ratio" 'BEGIN { print (r >= 0.9) ? "yes" : "no" }')" yes \
 	"legit: at least 90% of A's handshakes completed with B's MK ($ratio)"
 limited=$(kcount server/rate_limited)
 full=$(kcount server/source_full)
-echo "# B's module: rate_limited ${limited:-0}, source_full ${full:-0}"
+cookie=$(kcount server/cookie)
+echo "# B's module: rate_limited ${limited:-0}, source_full ${full:-0}, cookie ${cookie:-0}"
 ip netns exec b m2mctl show counters | sed 's/^/#   /'
-is "$([ "${limited:-0}" -gt 0 ] && [ "${full:-0}" -gt 0 ] && echo both)" both \
-	"defences: the flood's surplus dropped as rate_limited and source_full"
+is "$([ "${limited:-0}" -gt 0 ] &&
+	[ "$((${full:-0} + ${cookie:-0}))" -gt 0 ] && echo both)" both \
+	"defences: the flood's surplus dropped as rate_limited, its HELLOs as source_full or cookie"
 share=$((256 / 8))
 is "$([ "$x_max" -le "$share" ] && echo within)" within \
 	"defences: X held at most $share of B's sessions in progress ($x_max)"
@@ -192,6 +196,7 @@ echo "# bench dos.flood_datagrams $(awk '$1 == "counter" && $3 ~ /^flood_/ &&
 	$3 != "flood_answers" { n += $4 } END { print n + 0 }' flood.out)"
 echo "# bench dos.rate_limited ${limited:-0}"
 echo "# bench dos.source_full ${full:-0}"
+echo "# bench dos.cookie ${cookie:-0}"
 is "$([ "$grew" -le "$bound_kb" ] && echo within)" within \
 	"memory: B's slab grew $grew kB, within the module's bound of $bound_kb kB"
 
