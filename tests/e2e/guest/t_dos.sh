@@ -24,18 +24,19 @@
 #               limits set: 256 sessions of at most 8 KiB, the receive
 #               queue's 8 MiB, the 32 KiB rate-limit table, 4 MiB for the
 #               rest of the guest
-#   teardown    every agent exits 0; rmmod m2mkx
+#   teardown    every agent exits 0; rmmod m2mkx; no splat, warning or
+#               error in the kernel log (handshake.sh's hs_teardown)
 #
-# Ports: T 7400, each proxy agent 7401, its module 7501; B's agent 7410,
-# its module 7510; the relay that records the stale share 7520 in B's
-# namespace; the attacker 7600 in X's.
+# Ports: handshake.sh's; the relay that records the stale share 7520 in
+# B's namespace; the attacker 7600 in X's.
 . "${E2E:-/e2e}/lib.sh"
 TOPO_NODES="a p1 p2 p3 p4 p5 b t x"
 . "$E2E/topology.sh"
 . "$E2E/agents.sh"
 . "$E2E/deploy.sh"
+. "$E2E/handshake.sh"
 
-NTESTS=13
+NTESTS=17
 plan $NTESTS
 
 if ! have_module m2mkx || ! command -v m2mkx-mitm > /dev/null; then
@@ -94,28 +95,9 @@ x_pending() {
 			END { print n + 0 }'
 }
 
-# --- set-up --------------------------------------------------------------
-run_ok "m2mkx loads" load_module m2mkx
-umask 077
-deploy_keys > keys.err 2>&1 &
-gen=$!
-topo_up > topo.err 2>&1
-topo_rc=$?
-keys_rc=0
-wait $gen || keys_rc=1
-is "$keys_rc, $topo_rc" "0, 0" "keys, and the topology with X, the attacker"
-[ "$topo_rc" = 0 ] || sed 's/^/# /' topo.err
-
-trust_ring=$(keyctl newring m2mkx-dos @u)
-write_t
-write_b kernel
-start t t m2mkx-agent -f -v t.conf
-start b b m2mkx-agent -f -v --print-keys b.conf
-for i in 1 2 3 4 5; do
-	proxy $i kernel
-done
-why=$(await t b p1 p2 p3 p4 p5)
-is "${why:-up}" up "T (userspace), B and P1..P5 (kernel data path) start"
+# --- set-up (the topology with X, the attacker) ---------------------------
+hs_setup m2mkx-dos "keys: T's, B's and the pairwise ones"
+hs_start
 
 # A genuine SIGNED_SHARE, recorded on its way to B: the stale datagram.
 start rec b m2mkx-mitm --any-address --listen "$RELAY" --server "$B:7510" \
@@ -201,10 +183,6 @@ is "$([ "$grew" -le "$bound_kb" ] && echo within)" within \
 	"memory: B's slab grew $grew kB, within the module's bound of $bound_kb kB"
 
 # --- teardown -------------------------------------------------------------
-stop p1 p2 p3 p4 p5 b t
-is "${stop_bad:-none}" none "teardown: every agent exits 0"
-topo_down
+hs_teardown p1 p2 p3 p4 p5 b t
 keyctl unlink "$trust_ring" @u > /dev/null 2>&1
-run_ok "rmmod m2mkx" rmmod m2mkx
-is "$(kernel_splat)" "" "teardown: the kernel logged no splat"
 done_testing

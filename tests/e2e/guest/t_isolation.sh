@@ -16,7 +16,8 @@
 #               there: CAP_NET_ADMIN over that namespace only) configures
 #               its own instance, and sees none of B's sessions; B's
 #               instance is unchanged
-#   teardown    every agent exits 0; rmmod m2mkx
+#   teardown    every agent exits 0; rmmod m2mkx; no splat, warning or
+#               error in the kernel log (handshake.sh's hs_teardown)
 
 # $NOBODY is a command prefix, split into words on purpose; the script
 # nobody runs in its namespaces is single-quoted on purpose.
@@ -25,8 +26,9 @@
 . "$E2E/topology.sh"
 . "$E2E/agents.sh"
 . "$E2E/deploy.sh"
+. "$E2E/handshake.sh"
 
-NTESTS=19
+NTESTS=25
 plan $NTESTS
 
 if ! have_module m2mkx; then
@@ -67,31 +69,12 @@ settings() {
 }
 
 # --- set-up --------------------------------------------------------------
-run_ok "m2mkx loads" load_module m2mkx
-umask 077
-deploy_keys > keys.err 2>&1 &
-gen=$!
-topo_up > topo.err 2>&1
-topo_rc=$?
-ip netns add iso && ip -n iso link set lo up
-iso_rc=$?
-keys_rc=0
-wait $gen || keys_rc=1
-is "$keys_rc, $topo_rc, $iso_rc" "0, 0, 0" \
-	"keys, the topology and a namespace apart, iso"
-
-trust_ring=$(keyctl newring m2mkx-isolation @u)
-write_t
-write_b kernel
-start t t m2mkx-agent -f -v t.conf
-start b b m2mkx-agent -f -v b.conf
-for i in 1 2 3 4 5; do
-	proxy $i kernel
-done
+hs_setup m2mkx-isolation "keys: T's, B's and the pairwise ones"
+run_ok "a namespace apart, iso" sh -c 'ip netns add iso && ip -n iso link set lo up'
+# The monitors first: they must have joined before the first event.
 start mon_iso iso m2mctl monitor --show-keys
 start mon_p1 p1 m2mctl monitor --show-keys
-why=$(await t b p1 p2 p3 p4 p5)
-is "${why:-up}" up "T (userspace), B and P1..P5 (kernel data path) start"
+hs_start
 
 # --- one handshake, watched from iso and P1 ------------------------------
 write_a "$B:7510" 2
@@ -143,10 +126,7 @@ is "$(paste -s -d ' ' userns.out)" "proxy 7999 0" \
 is "$(settings b)" "$before" "userns: B's instance is unchanged"
 
 # --- teardown -------------------------------------------------------------
-stop p1 p2 p3 p4 p5 b t
-is "${stop_bad:-none}" none "teardown: every agent exits 0"
+hs_teardown p1 p2 p3 p4 p5 b t
 ip netns del iso
-topo_down
 keyctl unlink "$trust_ring" @u > /dev/null 2>&1
-run_ok "rmmod m2mkx" rmmod m2mkx
 done_testing
