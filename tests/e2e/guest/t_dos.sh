@@ -13,9 +13,11 @@
 #   legit       at least 90 % of A's handshakes complete, each with B's
 #               MK (printed: "# bench dos.legit_completion_ratio R", which
 #               make bench-dos records with the flood's other figures)
-#   defences    B's module dropped the flood's surplus as rate_limited,
-#               and its HELLOs as source_full or answered them with a
-#               cookie (under load; the flood never returns one); X never
+#   defences    B's module dropped the flood's HELLOs as source_full or
+#               answered them with a cookie (under load; the flood never
+#               returns one); no datagram was lost to a full receive queue
+#               (where the worker falls behind, as under TCG, the flood's
+#               surplus is dropped as rate_limited first); X never
 #               held more than its share (max_sessions / 8) of B's
 #               sessions in progress
 #   accounting  every datagram UDP handed the module is in its counters,
@@ -36,7 +38,7 @@ TOPO_NODES="a p1 p2 p3 p4 p5 b t x"
 . "$E2E/deploy.sh"
 . "$E2E/handshake.sh"
 
-NTESTS=17
+NTESTS=18
 plan $NTESTS
 
 if ! have_module m2mkx || ! command -v m2mkx-mitm > /dev/null; then
@@ -162,9 +164,13 @@ full=$(kcount server/source_full)
 cookie=$(kcount server/cookie)
 echo "# B's module: rate_limited ${limited:-0}, source_full ${full:-0}, cookie ${cookie:-0}"
 ip netns exec b m2mctl show counters | sed 's/^/#   /'
-is "$([ "${limited:-0}" -gt 0 ] &&
-	[ "$((${full:-0} + ${cookie:-0}))" -gt 0 ] && echo both)" both \
-	"defences: the flood's surplus dropped as rate_limited, its HELLOs as source_full or cookie"
+is "$([ "$((${full:-0} + ${cookie:-0}))" -gt 0 ] && echo yes)" yes \
+	"defences: the flood's HELLOs dropped as source_full or answered with a cookie"
+# Whether the queue filled enough for the rate limiter depends on how fast
+# the machine is (TCG: it does; the debug UML kernel keeps up): what must
+# hold either way is that the limiter kept the queue from overflowing.
+is "$(kcount server/queue_full)$(kcount dispatch/queue_full)" "" \
+	"defences: no datagram lost to a full receive queue (rate_limited ${limited:-0})"
 share=$((256 / 8))
 is "$([ "$x_max" -le "$share" ] && echo within)" within \
 	"defences: X held at most $share of B's sessions in progress ($x_max)"
