@@ -40,9 +40,11 @@ $(UML_TEST_TOOLS): $(OPT)/tests/%: $(OPT)/tests/userspace/%.o \
 	@mkdir -p $(@D)
 	$(CC) $(OPT_CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
 
+# The whole run takes about 16 minutes on the debug kernel (the fault
+# matrix's lossy links and the flood take their time): 30 are allowed.
 e2e-debug-run: $(PROGRAMS) $(UML_TEST_TOOLS)
 	@tests/uml/build-module plain $(UML_BUILD)/module >/dev/null
-	@M2MKX_E2E_MACHINE=uml \
+	@M2MKX_E2E_MACHINE=uml M2MKX_E2E_TIMEOUT=$${M2MKX_E2E_TIMEOUT:-1800} \
 		M2MKX_KO=$(abspath $(UML_BUILD)/module/m2mkx.ko) \
 		M2MKX_TOOLS=$(abspath $(OPT)/tests) \
 		tests/run-tap tests/e2e/t_vm.sh
