@@ -15,9 +15,9 @@
 #                          keyring RING for T's certificate; t.conf, b.conf
 #   hs_start               TAP: T, B (--print-keys) and P1..P5 with the
 #                          kernel data path start
-#   handshake NAME SERVER AGREE [S]
+#   handshake NAME SERVER AGREE
 #                          one run of A (a.conf: B at SERVER, m = AGREE),
-#                          given S seconds (30); sets a_rc, a_session, a_mk,
+#                          given 30 s; sets a_rc, a_session, a_mk,
 #                          b_event (B's agent's event for the session),
 #                          b_mark (b.out's lines before the run) and drops
 #   kcounters              B's module's non-zero counters, "role/reason n"
@@ -94,7 +94,7 @@ handshake() {
 	kcounters > "$1.before"
 	b_mark=$(wc -l < b.out)
 	_hs_t0=$(date +%s)
-	ip netns exec a m2mkx-client --print-mk --timeout "${4:-30}" a.conf \
+	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
 		> "$1.a.out" 2> "$1.a.err"
 	a_rc=$?
 	_hs_took=$(($(date +%s) - _hs_t0))

@@ -85,15 +85,32 @@ topo_down() {
 	return 0
 }
 
-# tc -n, not ip netns exec: every process costs under TCG, and a test may
-# set every link.
+# Few processes, each costs under TCG and more under UML, and a test may
+# set every link: tc -n, not ip netns exec; sch_netem loaded once; a new
+# qdisc added straight away, and only if one is there already deleted
+# first (a netem changed in place would keep settings not given again).
 topo_netem() {
 	_node=$1
 	shift
-	tc -n "$_node" qdisc del dev eth0 root 2>/dev/null
-	tc -n lan qdisc del dev "v-$_node" root 2>/dev/null
-	[ $# -eq 0 ] && return 0
-	load_module sch_netem || return 1
-	tc -n "$_node" qdisc add dev eth0 root netem "$@" &&
-		tc -n lan qdisc add dev "v-$_node" root netem "$@"
+	if [ $# -eq 0 ]; then
+		tc -n "$_node" qdisc del dev eth0 root 2>/dev/null
+		tc -n lan qdisc del dev "v-$_node" root 2>/dev/null
+		return 0
+	fi
+	if [ -z "${_topo_netem_loaded:-}" ]; then
+		load_module sch_netem || return 1
+		_topo_netem_loaded=1
+	fi
+	_topo_netem_add "$_node" eth0 "$@" &&
+		_topo_netem_add lan "v-$_node" "$@"
+}
+
+# _topo_netem_add NS DEV ARGS...: netem ARGS as DEV's root qdisc.
+_topo_netem_add() {
+	_ns=$1 _dev=$2
+	shift 2
+	tc -n "$_ns" qdisc add dev "$_dev" root netem "$@" 2>/dev/null &&
+		return 0
+	tc -n "$_ns" qdisc del dev "$_dev" root 2>/dev/null
+	tc -n "$_ns" qdisc add dev "$_dev" root netem "$@"
 }
