@@ -273,7 +273,10 @@ clean:
 # Keep objects make would see as intermediate: rebuilding them is wasted time.
 .SECONDARY:
 
+# The compiler writes the dependency files; no rule makes them, lest make
+# chain built-in ones (%: %.o) onto a pattern rule to remake one.
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+%.d: ;
 
 # The kernel module, built by Kbuild (see Kbuild) against Debian's current
 # stock kernel, or against KDIR=<kernel build tree> when given; its

@@ -9,6 +9,11 @@
 #                    "N passed, N failed"
 #   make fuzz-long   the same until each target ran FUZZ_RUNS (10^7)
 #                    inputs
+#   make fuzz-captures
+#                    runs the e2e tests FUZZ_CAPTURE_TESTS in the VM
+#                    capturing every datagram on its bridge, and keeps
+#                    some of each type in tests/fuzz/captures, which every
+#                    target's seeds include (commit them)
 #
 # make check replays every seed and every regression input through the
 # same targets built without libFuzzer (tests/fuzz/replay.c), under the
@@ -73,7 +78,7 @@ $(addprefix $(SAN)/tests/fuzz_,$(FUZZ_TARGETS)): $(SAN)/tests/fuzz/replay.o
 FUZZ_BINS := $(addprefix $(FUZZ)/tests/fuzz_,$(FUZZ_TARGETS))
 FUZZ_REPLAY := $(addprefix $(SAN)/tests/fuzz_,$(FUZZ_TARGETS))
 
-.PHONY: fuzz fuzz-run fuzz-long fuzz-long-run
+.PHONY: fuzz fuzz-run fuzz-long fuzz-long-run fuzz-captures fuzz-captures-run
 fuzz: deps
 	@scripts/install-deps fuzz
 	@$(MAKE) --no-print-directory fuzz-run
@@ -90,3 +95,17 @@ fuzz-long: deps
 
 fuzz-long-run: $(FUZZ_BINS) $(FUZZ_REPLAY)
 	@$(FUZZ_RUN_ENV) FUZZ_RUNS=$(FUZZ_RUNS) tests/run-tap tests/fuzz/run
+
+FUZZ_CAPTURE_TESTS ?= t_handshake.sh t_faults.sh
+FUZZ_CAPTURE_DIR := $(BUILD)/e2e-capture
+
+fuzz-captures: deps
+	@scripts/install-deps vm
+	@$(MAKE) --no-print-directory fuzz-captures-run
+
+fuzz-captures-run: vm-module
+	@M2MKX_E2E_DIR=$(abspath $(FUZZ_CAPTURE_DIR)) \
+		M2MKX_E2E_PROGRAMS=tcpdump M2MKX_E2E_APPEND=e2e_capture=1 \
+		tests/e2e/run $(FUZZ_CAPTURE_TESTS)
+	@tests/fuzz/captures-from-tap $(FUZZ_CAPTURE_DIR)/tap.log \
+		tests/fuzz/captures

@@ -38,6 +38,8 @@ static void params_from(const u8 *in, struct m2mkx_params *p)
 	p->ots_type = ots_types[(in[0] >> 1) % M2MKX_ARRAY_SIZE(ots_types)];
 	p->n = in[1];
 	p->k = in[2];
+	/* No part of the layout: any m the check accepts. */
+	p->m = 1;
 }
 
 static void params_to(const struct m2mkx_params *p, u8 *out)
@@ -311,4 +313,37 @@ void fuzz_seeds(fuzz_emit emit, void *arg)
 		world_free(w);
 	}
 	free(w);
+}
+
+/*
+ * A captured datagram goes to the parser of its type. SIGNED_SHARE's
+ * layout depends on the session's parameters, which only B knew: it goes
+ * with the first set its parser accepts it under (any other that does
+ * has the same layout).
+ */
+void fuzz_capture_seeds(const uint8_t *dgram, size_t len, fuzz_emit emit,
+			void *arg)
+{
+	struct m2mkx_signed_share m;
+	struct m2mkx_params p;
+	int type = m2mkx_msg_peek(dgram, len);
+	u8 in[3];
+
+	if (type <= 0 || type >= PARSERS)
+		return;
+	if (type != M2MKX_MSG_SIGNED_SHARE) {
+		emit_seed(emit, arg, (unsigned int)type, NULL, dgram, len);
+		return;
+	}
+	for (in[0] = 0; in[0] < 2 * M2MKX_ARRAY_SIZE(ots_types); in[0]++)
+		for (in[1] = 1; in[1] <= M2MKX_MAX_PROXIES; in[1]++)
+			for (in[2] = 1; in[2] <= in[1]; in[2]++) {
+				params_from(in, &p);
+				if (!m2mkx_signed_share_parse(dgram, len, &p,
+							      &m)) {
+					emit_seed(emit, arg, (unsigned int)type,
+						  &p, dgram, len);
+					return;
+				}
+			}
 }

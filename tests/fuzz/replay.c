@@ -3,7 +3,9 @@
  * The main() a fuzz target has outside libFuzzer (make check's sanitizer
  * build): runs inputs through it, or writes its seeds.
  *
- *   fuzz_X --seeds DIR     writes the target's seed inputs into DIR
+ *   fuzz_X --seeds DIR [CAPTURES]
+ *                          writes the target's seed inputs into DIR, and
+ *                          those of every datagram in directory CAPTURES
  *   fuzz_X PATH...         runs every file (a directory: every file in it)
  *                          through the target; TAP, a line per PATH
  *
@@ -47,27 +49,41 @@ static void on_abort(int sig)
 	raise(sig);
 }
 
-static int run_file(const char *path)
+/* The whole of file @path, malloc()ed, its size in *@len; NULL if unread. */
+static uint8_t *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	uint8_t *buf = NULL;
-	size_t len = 0, cap = 0, got;
+	size_t cap = 0, got;
 
+	*len = 0;
 	if (!f) {
 		printf("# %s: %s\n", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
 	do {
-		if (len == cap) {
+		if (*len == cap) {
 			cap = cap ? cap * 2 : 4096;
 			buf = realloc(buf, cap);
 			if (!buf)
 				abort();
 		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
+		got = fread(buf + *len, 1, cap - *len, f);
+		*len += got;
 	} while (got);
 	fclose(f);
+	return buf;
+}
+
+static int run_file(const char *path, void *arg)
+{
+	uint8_t *buf;
+	size_t len;
+
+	(void)arg;
+	buf = read_file(path, &len);
+	if (!buf)
+		return -1;
 	running = path;
 	LLVMFuzzerTestOneInput(buf, len);
 	running = NULL;
@@ -80,8 +96,12 @@ static int name_order(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Runs PATH, a file or a directory's files in name order; returns how many. */
-static long run_path(const char *path)
+/*
+ * Calls @each for PATH, a file, or for every file of directory PATH in
+ * name order; returns how many, or -1 if any failed.
+ */
+static long each_file(const char *path, int (*each)(const char *, void *),
+		      void *arg)
 {
 	struct dirent *de;
 	char **names = NULL;
@@ -95,7 +115,7 @@ static long run_path(const char *path)
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return run_file(path) ? -1 : 1;
+		return each(path, arg) ? -1 : 1;
 	dir = opendir(path);
 	if (!dir)
 		return -1;
@@ -111,7 +131,7 @@ static long run_path(const char *path)
 	closedir(dir);
 	qsort(names, count, sizeof(*names), name_order);
 	for (i = 0; i < count; i++) {
-		if (run_file(names[i]))
+		if (each(names[i], arg))
 			ran = -1;
 		else if (ran >= 0)
 			ran++;
@@ -143,6 +163,19 @@ static void write_seed(const uint8_t *input, size_t len, void *arg)
 	free(path);
 }
 
+static int capture_seeds(const char *path, void *arg)
+{
+	uint8_t *dgram;
+	size_t len;
+
+	dgram = read_file(path, &len);
+	if (!dgram)
+		return -1;
+	fuzz_capture_seeds(dgram, len, write_seed, arg);
+	free(dgram);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = argv[0];
@@ -151,7 +184,7 @@ int main(int argc, char **argv)
 	__sanitizer_set_death_callback(name_input);
 	signal(SIGABRT, on_abort);
 	LLVMFuzzerInitialize(&argc, &argv);
-	if (argc == 3 && !strcmp(argv[1], "--seeds")) {
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "--seeds")) {
 		struct seed_dir sd = { .dir = argv[2] };
 
 		if (mkdir(sd.dir, 0755) && errno != EEXIST) {
@@ -160,16 +193,18 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		fuzz_seeds(write_seed, &sd);
+		if (argc == 4 && each_file(argv[3], capture_seeds, &sd) < 0)
+			sd.err = 1;
 		return sd.err;
 	}
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: %s --seeds DIR | %s PATH...\n", self,
-			self);
+		fprintf(stderr, "usage: %s --seeds DIR [CAPTURES] | %s PATH...\n",
+			self, self);
 		return 2;
 	}
 	printf("1..%d\n", argc - 1);
 	for (i = 1; i < argc; i++) {
-		long ran = run_path(argv[i]);
+		long ran = each_file(argv[i], run_file, NULL);
 
 		if (ran < 0)
 			failed = 1;

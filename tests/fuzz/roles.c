@@ -210,3 +210,29 @@ void fuzz_seeds(fuzz_emit emit, void *arg)
 		free(in);
 	}
 }
+
+/*
+ * A captured datagram, from each node in turn, in some state of the
+ * role: its MAC or signature is under keys the world does not have, so
+ * it gets as far as a stranger's would.
+ */
+void fuzz_capture_seeds(const uint8_t *dgram, size_t len, fuzz_emit emit,
+			void *arg)
+{
+	static unsigned int next;
+	u8 *in;
+
+	if (len > 0xffff)
+		return;
+	in = malloc(4 + len);
+	if (!in)
+		abort();
+	in[0] = (u8)(next % fuzz_role.count);
+	in[1] = (u8)(next % M2MKX_ARRAY_SIZE(from_nodes));
+	in[2] = (u8)(len >> 8);
+	in[3] = (u8)len;
+	memcpy(in + 4, dgram, len);
+	emit(in, 4 + len, arg);
+	free(in);
+	next++;
+}

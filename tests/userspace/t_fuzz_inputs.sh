@@ -3,7 +3,8 @@
 #
 # The fuzz targets (tests/fuzz/) without libFuzzer, under the sanitizers:
 # each writes its seeds (the messages of honest handshakes, in the states
-# they were received in), then runs every seed and every input of
+# they were received in, and the datagrams captured in the e2e suite,
+# tests/fuzz/captures), then runs every seed and every input of
 # tests/fuzz/regressions/<target>/ (the crashes fuzzing found, once fixed)
 # without a sanitizer report or a failed check. make fuzz fuzzes them.
 #
@@ -17,7 +18,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "1..12"
 for t in wire server proxy client issuer genl; do
-	"$bin/fuzz_$t" --seeds "$tmp/$t" > "$tmp/$t.seeds.log" 2>&1
+	"$bin/fuzz_$t" --seeds "$tmp/$t" tests/fuzz/captures \
+		> "$tmp/$t.seeds.log" 2>&1
 	count=$(find "$tmp/$t" -type f 2>/dev/null | wc -l)
 	if [ "$count" -gt 0 ]; then
 		ok "fuzz_$t writes its seeds ($count)"

@@ -12,8 +12,15 @@
 #   topo_addr NODE         its IPv4 address, e.g. 10.77.0.10
 #   topo_addr6 NODE        its IPv6 address, e.g. fd00:77::10
 #   topo_exec NODE CMD...  runs CMD inside NODE's namespace
-#   topo_netem NODE ARGS   netem on NODE's link, both directions, e.g.
-#                          topo_netem p2 loss 100%; "topo_netem p2" removes it
+#   topo_netem [-o] NODE ARGS
+#                          netem on NODE's link, both directions, e.g.
+#                          topo_netem p2 loss 100%; with -o on what NODE
+#                          sends only; "topo_netem p2" removes it
+#
+# With e2e_capture=1 on the kernel command line (make fuzz-captures), and
+# tcpdump in the image, every UDP datagram crossing br0 is captured from
+# topo_up to topo_down, which prints the capture as TAP comments,
+# "# pcap TEST BASE64", for tests/fuzz/captures-from-tap.
 #
 # Namespace names are the node names. Addresses: A .10, P_i .(20+i),
 # B .30, T .40, and X .50, an attacker some tests add to TOPO_NODES. A test that needs more proxies (up to P9) sets TOPO_NODES
@@ -76,9 +83,38 @@ topo_up() {
 			return 1
 		ip -n "$_n" link set eth0 up || return 1
 	done
+	[ -z "${e2e_capture:-}" ] || _topo_capture_start
+}
+
+# tcpdump on br0, in promiscuous mode so that the bridge passes up every
+# frame it forwards; as root (-Z), the image has no tcpdump user. It has
+# begun once it says it is listening.
+_topo_capture_start() {
+	_topo_pcap=$(pwd)/capture-$$.pcap
+	ip netns exec lan tcpdump -Z root -i br0 -U -s 0 -w "$_topo_pcap" \
+		udp > capture.err 2>&1 &
+	_topo_capture_pid=$!
+	_i=0
+	until grep -q 'listening on' capture.err; do
+		_i=$((_i + 1))
+		if [ $_i -gt 100 ] || ! kill -0 "$_topo_capture_pid"; then
+			cat capture.err >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+_topo_capture_stop() {
+	kill -INT "$_topo_capture_pid" 2>/dev/null
+	wait "$_topo_capture_pid" 2>/dev/null
+	_topo_capture_pid=
+	base64 "$_topo_pcap" | sed "s/^/# pcap ${E2E_TEST:-test} /"
+	rm -f "$_topo_pcap"
 }
 
 topo_down() {
+	[ -z "${_topo_capture_pid:-}" ] || _topo_capture_stop
 	for _n in $TOPO_NODES lan; do
 		ip netns del "$_n" 2>/dev/null
 	done
@@ -90,6 +126,11 @@ topo_down() {
 # qdisc added straight away, and only if one is there already deleted
 # first (a netem changed in place would keep settings not given again).
 topo_netem() {
+	_out_only=
+	if [ "$1" = -o ]; then
+		_out_only=1
+		shift
+	fi
 	_node=$1
 	shift
 	if [ $# -eq 0 ]; then
@@ -101,8 +142,8 @@ topo_netem() {
 		load_module sch_netem || return 1
 		_topo_netem_loaded=1
 	fi
-	_topo_netem_add "$_node" eth0 "$@" &&
-		_topo_netem_add lan "v-$_node" "$@"
+	_topo_netem_add "$_node" eth0 "$@" || return 1
+	[ -n "$_out_only" ] || _topo_netem_add lan "v-$_node" "$@"
 }
 
 # _topo_netem_add NS DEV ARGS...: netem ARGS as DEV's root qdisc.
