@@ -9,7 +9,11 @@
  * Before that, once the table is half full, a HELLO makes a session only
  * if it carries B's cookie (m2mkx_server_hello_gate()): the agent has no
  * receive queue to measure its load by, so its table is the measure, and
- * spoofed sources can then fill no more than half of it.
+ * spoofed sources can then fill no more than half of it. And one source
+ * (an IPv4 address, an IPv6 /64) may hold no more than an eighth of it in
+ * handshakes it has not finished (M2MKX_SOURCE_SHARE), also counted as
+ * table_full: a flooding host cannot lock the others out until its
+ * sessions' lifetime runs out.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -52,6 +56,19 @@ find(const struct agent_server *srv, const u8 session[M2MKX_SESSION_LEN])
 	return NULL;
 }
 
+/* The handshakes from @from's source that have not finished. */
+static unsigned int pending_from(const struct agent_server *srv,
+				 const struct m2mkx_endpoint *from)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < srv->count; i++)
+		if (m2mkx_server_pending(srv->sessions[i]) &&
+		    m2mkx_same_source(&srv->sessions[i]->a_from, from))
+			n++;
+	return n;
+}
+
 /* Wipes and frees session @i; the last one takes its place. */
 static void drop(struct agent_server *srv, unsigned int i)
 {
@@ -82,7 +99,8 @@ static int accept_hello(struct agent_server *srv, const u8 *buf, size_t len,
 				      &srv->role.sink.sink);
 	if (ret)
 		return ret;
-	if (srv->count == SERVER_MAX_SESSIONS)
+	if (srv->count == SERVER_MAX_SESSIONS ||
+	    pending_from(srv, from) >= SERVER_MAX_SESSIONS / M2MKX_SOURCE_SHARE)
 		return -M2MKX_EFULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)

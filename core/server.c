@@ -203,6 +203,12 @@ static bool cookie_valid(const struct m2mkx_server_cookies *c,
 	return ok;
 }
 
+bool m2mkx_server_pending(const struct m2mkx_server_session *s)
+{
+	return s->state == M2MKX_SERVER_COLLECTING ||
+	       s->state == M2MKX_SERVER_ANSWERED;
+}
+
 int m2mkx_server_hello_gate(struct m2mkx_server_cookies *c,
 			    const struct m2mkx_server_config *cfg,
 			    const struct m2mkx_hello *hello,

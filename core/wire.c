@@ -199,6 +199,29 @@ int m2mkx_params_check(const struct m2mkx_params *p)
 	return 0;
 }
 
+void m2mkx_endpoint_source(const struct m2mkx_endpoint *ep,
+			   u8 source[M2MKX_SOURCE_LEN])
+{
+	static const u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(ep->addr, v4mapped, sizeof(v4mapped))) {
+		memset(source, 0, 4);
+		memcpy(source + 4, ep->addr + 12, 4);
+	} else {
+		memcpy(source, ep->addr, M2MKX_SOURCE_LEN);
+	}
+}
+
+bool m2mkx_same_source(const struct m2mkx_endpoint *a,
+		       const struct m2mkx_endpoint *b)
+{
+	u8 sa[M2MKX_SOURCE_LEN], sb[M2MKX_SOURCE_LEN];
+
+	m2mkx_endpoint_source(a, sa);
+	m2mkx_endpoint_source(b, sb);
+	return !memcmp(sa, sb, sizeof(sa));
+}
+
 /* suite(1) | ots_type(4) | share_mode(1) | n(1) | k(1), then m(1) if @with_m */
 static void rd_params(struct rd *r, struct m2mkx_params *p, bool with_m)
 {

@@ -33,29 +33,6 @@ static_assert(M2MKX_RL_SLOTS % RL_WAYS == 0);
 /* Sets are picked by masking the hash. */
 static_assert(((M2MKX_RL_SLOTS / RL_WAYS) & (M2MKX_RL_SLOTS / RL_WAYS - 1)) == 0);
 
-/* The first eight bytes: an IPv6 /64, or ::ffff:0:0/96's IPv4 address. */
-static void m2mkx_source(const struct m2mkx_endpoint *ep, u8 source[8])
-{
-	static const u8 v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-
-	if (!memcmp(ep->addr, v4mapped, sizeof(v4mapped))) {
-		memset(source, 0, 4);
-		memcpy(source + 4, ep->addr + 12, 4);
-	} else {
-		memcpy(source, ep->addr, 8);
-	}
-}
-
-bool m2mkx_same_source(const struct m2mkx_endpoint *a,
-		       const struct m2mkx_endpoint *b)
-{
-	u8 sa[8], sb[8];
-
-	m2mkx_source(a, sa);
-	m2mkx_source(b, sb);
-	return !memcmp(sa, sb, sizeof(sa));
-}
-
 void m2mkx_ratelimiter_init(struct m2mkx_ratelimiter *rl)
 {
 	spin_lock_init(&rl->lock);
@@ -98,10 +75,10 @@ bool m2mkx_ratelimiter_allow(struct m2mkx_ratelimiter *rl,
 	struct m2mkx_rl_slot *set, *slot = NULL;
 	bool allowed = false;
 	unsigned int i;
-	u8 source[8];
+	u8 source[M2MKX_SOURCE_LEN];
 	u64 h;
 
-	m2mkx_source(from, source);
+	m2mkx_endpoint_source(from, source);
 	h = siphash(source, sizeof(source), &rl->key);
 	spin_lock(&rl->lock);
 	/* Without its table (no memory when the role began) it is off. */

@@ -20,7 +20,7 @@
 #define M2MKX_RL_SLOTS 1024
 
 struct m2mkx_rl_slot {
-	u8 source[8];			/* m2mkx_source() of the address */
+	u8 source[M2MKX_SOURCE_LEN];	/* m2mkx_endpoint_source() */
 	u64 last_ns;			/* 0: free */
 	u64 tokens_ns;
 };
@@ -31,10 +31,6 @@ struct m2mkx_ratelimiter {
 	siphash_key_t key;
 	struct m2mkx_rl_slot *slots;	/* M2MKX_RL_SLOTS, or NULL: off */
 };
-
-/* Whether @a and @b are the same source. */
-bool m2mkx_same_source(const struct m2mkx_endpoint *a,
-		       const struct m2mkx_endpoint *b);
 
 void m2mkx_ratelimiter_init(struct m2mkx_ratelimiter *rl);
 /* Allocates the table; in process context. 0 or -ENOMEM. */

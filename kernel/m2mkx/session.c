@@ -107,8 +107,7 @@ unsigned int m2mkx_server_pending_from(struct m2mkx_net *mn,
 
 	lockdep_assert_held(&mn->lock);
 	list_for_each_entry(e, &mn->sessions.server.entries, link)
-		if ((e->s.state == M2MKX_SERVER_COLLECTING ||
-		     e->s.state == M2MKX_SERVER_ANSWERED) &&
+		if (m2mkx_server_pending(&e->s) &&
 		    m2mkx_same_source(&e->s.a_from, from))
 			n++;
 	return n;

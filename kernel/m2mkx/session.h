@@ -20,11 +20,6 @@ struct m2mkx_net;
 #define M2MKX_SESSION_HASH_BITS 10
 #define M2MKX_SESSION_BUCKETS BIT(M2MKX_SESSION_HASH_BITS)
 #define M2MKX_DEFAULT_MAX_SESSIONS 256
-/*
- * A source (m2mkx_same_source()) may hold 1/M2MKX_SOURCE_SHARE of the
- * server's sessions in handshakes still going on.
- */
-#define M2MKX_SOURCE_SHARE 8
 #define M2MKX_MAX_MAX_SESSIONS 65536
 
 struct m2mkx_server_entry {

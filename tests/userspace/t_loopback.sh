@@ -18,6 +18,8 @@
 #   foreign-t-id  ... the same under the genuine T's key id
 #   reuse-ots     a proxy signs a second, different share with its one-time
 #                 key
+#   flood         HELLOs from one source (m2mkx-mitm --mode flood): B keeps
+#                 no more than the source's share; A completes meanwhile
 #   badconf       a bad line stops a program with one line naming it
 #
 # Each attack must be refused and counted by B under its own reason, and
@@ -67,7 +69,7 @@ not_started() {
 	stop_agents
 }
 
-echo "1..53"
+echo "1..57"
 
 # Keys, shared by every scenario: T's RSA key is the slow one. The second
 # T is one B does not trust, for the foreign-t scenarios.
@@ -269,6 +271,40 @@ if start_agents "$d" 4 none none none reuse-ots none; then
 	stop_checked reuse-ots
 else
 	not_started reuse-ots 7
+fi
+
+# --- a HELLO flood from one source ----------------------------------------
+# m2mkx-mitm floods B from 127.0.0.2 (its HELLOs each a new session, and
+# the rest of its mix) while A, from 127.0.0.1, runs a handshake. No more
+# than an eighth of B's 1024 sessions may be that source's unfinished
+# handshakes: its HELLOs past 128 are refused as table_full, which they
+# would not be in a table less than half full without that share. The
+# flood's stale SIGNED_SHARE is the one foreign-path recorded.
+d=$tmp/flood
+if [ -s "$tmp/foreign-path/captured" ] &&
+	start_agents "$d" 2 none none none none none; then
+	launch flood "$d" "$relay_bin" --listen 127.0.0.2:$((base + 8)) \
+		--server 127.0.0.1:$((base + 6)) --n "$lb_n" --k "$lb_k" \
+		--share-mode shamir --ots lmots-w4 --mode flood --b-id "$b_id" \
+		--seconds 3 --rate 400 --capture "$tmp/foreign-path/captured"
+	sleep 0.5
+	run_client "$d"
+	# Its own end, then its status.
+	while kill -0 "${agent_pid[flood]}" 2>/dev/null; do
+		sleep 0.1
+	done
+	stop_one flood
+	st=$?
+	echo "# flood: $(grep '^counter mitm flood_hello ' "$d/flood.out")," \
+		"B: $(count_of b server table_full) table_full"
+	is "$a_rc,$st" 0,0 "flood: m2mkx-client completes beside the flood"
+	is "$(echo "$b_event" | field mk)" "${a_mk:-no mk from A}" \
+		"flood: B's MK equals A's MK"
+	at_least "$(count_of b server table_full)" 1 \
+		"flood: B refuses the flooding source's HELLOs past its share"
+	stop_checked flood
+else
+	not_started flood 4
 fi
 
 # --- configuration errors -------------------------------------------------

@@ -136,6 +136,15 @@ void m2mkx_server_cookie(const struct m2mkx_server_cookies *c,
  * returns -M2MKX_ECOOKIE: B kept nothing. A HELLO for another B is
  * -M2MKX_ENOTFORUS, unanswered.
  */
+/*
+ * One source (m2mkx_same_source()) may hold 1/M2MKX_SOURCE_SHARE of B's
+ * sessions in handshakes it has not finished (m2mkx_server_pending()): a
+ * flooding host cannot lock the others out until its sessions' lifetime
+ * runs out.
+ */
+#define M2MKX_SOURCE_SHARE 8
+bool m2mkx_server_pending(const struct m2mkx_server_session *s);
+
 int m2mkx_server_hello_gate(struct m2mkx_server_cookies *c,
 			    const struct m2mkx_server_config *cfg,
 			    const struct m2mkx_hello *hello,

@@ -72,6 +72,16 @@ struct m2mkx_endpoint {
 	u16 port;
 };
 
+/*
+ * What an endpoint counts as in per-source limits: its IPv4 address, or
+ * its IPv6 /64, what one host can be expected to own.
+ */
+#define M2MKX_SOURCE_LEN 8
+void m2mkx_endpoint_source(const struct m2mkx_endpoint *ep,
+			   u8 source[M2MKX_SOURCE_LEN]);
+bool m2mkx_same_source(const struct m2mkx_endpoint *a,
+		       const struct m2mkx_endpoint *b);
+
 /* The parameters A proposes and B echoes. */
 struct m2mkx_params {
 	u8 suite;
