@@ -41,7 +41,10 @@
  *                 signature holds, which B must then verify, and which
  *                 fails (bad signatures, the costly kind). B's answers are
  *                 read and dropped; "counter mitm flood_<kind>" lines
- *                 count what was sent
+ *                 count what was sent. With --spoof, each HELLO comes
+ *                 from an address of its own, 128 to 254 in the last
+ *                 byte of the --listen address's IPv4 /24, through a raw
+ *                 socket (root): what B's cookie is for
  *
  * The copy must be first: B checks T's signature once per session and
  * compares later roots with the one that verified, so a forged root sent
@@ -61,6 +64,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -150,6 +155,7 @@ struct mitm {
 	/* flood */
 	u8 b_id[M2MKX_ID_LEN];
 	unsigned long seconds, rate;
+	int raw_fd;			/* --spoof: IPPROTO_RAW, or -1 */
 	struct m2mkx_hello_reply live[FLOOD_SESSIONS];
 	unsigned int nlive;
 	unsigned long flooded[FLOOD_KINDS], answers;
@@ -168,7 +174,7 @@ static void usage(FILE *f)
 		"                  duplicate-material|flood]\n"
 		"          [--capture FILE] [--capture-out FILE]\n"
 		"          [--key FILE] [--keep-key-id] [--any-address]\n"
-		"          [--b-id HEX --seconds S --rate PER_SECOND]\n"
+		"          [--b-id HEX --seconds S --rate PER_SECOND [--spoof]]\n"
 		"\n"
 		"  --capture-out FILE  write the first SIGNED_SHARE to FILE\n"
 		"  --capture FILE      foreign-path: a SIGNED_SHARE of another\n"
@@ -177,6 +183,8 @@ static void usage(FILE *f)
 		"  --b-id HEX          flood: B's node id, for its HELLOs\n"
 		"  --seconds S         flood: for how long\n"
 		"  --rate PER_SECOND   flood: datagrams a second\n"
+		"  --spoof             flood: each HELLO from an address of its\n"
+		"                      own in the --listen address's /24 (IPv4)\n"
 		"  --key FILE          foreign-t: the other T's private key\n"
 		"  --keep-key-id       foreign-t: keep the genuine T's key id\n"
 		"  --any-address       allow addresses other than loopback\n"
@@ -611,6 +619,44 @@ static size_t flood_build(struct mitm *mm, enum flood_kind kind)
 }
 
 /*
+ * flood --spoof: @buf to B in a UDP datagram from a source address of its
+ * own, whose answer nobody will read: the IPv4 and UDP headers are ours
+ * (IPPROTO_RAW), the kernel fills in the total length, the IP id and the
+ * header checksum; a UDP checksum of zero is none.
+ */
+static void send_spoofed(struct mitm *mm, const u8 *buf, size_t len)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	u8 pkt[sizeof(struct iphdr) + sizeof(struct udphdr) + 64];
+	struct iphdr *ip = (struct iphdr *)pkt;
+	struct udphdr *udp = (struct udphdr *)(ip + 1);
+	u8 host, port[2];
+
+	if (len > sizeof(pkt) - sizeof(*ip) - sizeof(*udp)) {
+		mm->send_failed++;
+		return;
+	}
+	memset(pkt, 0, sizeof(*ip) + sizeof(*udp));
+	m2mkx_random(&host, 1);
+	m2mkx_random(port, sizeof(port));
+	ip->version = 4;
+	ip->ihl = sizeof(*ip) / 4;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_UDP;
+	memcpy(&ip->saddr, mm->listen_ep.addr + 12, 3);
+	((u8 *)&ip->saddr)[3] = (u8)(128 + host % 127);
+	memcpy(&ip->daddr, mm->server.addr + 12, 4);
+	udp->source = htons((u16)(32768 | port[0] << 8 | port[1]));
+	udp->dest = htons(mm->server.port);
+	udp->len = htons((u16)(sizeof(*udp) + len));
+	memcpy(udp + 1, buf, len);
+	memcpy(&to.sin_addr, &ip->daddr, sizeof(to.sin_addr));
+	if (sendto(mm->raw_fd, pkt, sizeof(*ip) + sizeof(*udp) + len, 0,
+		   (struct sockaddr *)&to, sizeof(to)) < 0)
+		mm->send_failed++;
+}
+
+/*
  * flood: --rate datagrams a second for --seconds, paced on the monotonic
  * clock (a late start sends what is due at once, no more).
  */
@@ -629,8 +675,11 @@ static int flood(struct mitm *mm)
 		/* Nothing to send for a session before B opened one. */
 		len = flood_build(mm, kind);
 		if (len) {
-			send_dgram(mm, &mm->listen, &mm->server, mm->copy,
-				   len);
+			if (kind == FLOOD_HELLO && mm->raw_fd >= 0)
+				send_spoofed(mm, mm->copy, len);
+			else
+				send_dgram(mm, &mm->listen, &mm->server,
+					   mm->copy, len);
 			mm->flooded[kind]++;
 		}
 		flood_read(mm);
@@ -754,6 +803,7 @@ int main(int argc, char **argv)
 		{ "b-id", required_argument, NULL, 'b' },
 		{ "seconds", required_argument, NULL, 'T' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "spoof", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -763,6 +813,7 @@ int main(int argc, char **argv)
 	};
 	const char *capture_in = NULL, *key = NULL;
 	bool have_listen = false, have_server = false, have_b_id = false;
+	bool spoof = false;
 	char ep[ENDPOINT_STR_LEN];
 	struct mitm *mm;
 	int opt, v, ret = 1;
@@ -775,6 +826,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mm->listen.fd = -1;
+	mm->raw_fd = -1;
 	mm->params.suite = M2MKX_SUITE_V1;
 	mm->params.share_mode = M2MKX_SHARE_SHAMIR;
 	mm->params.ots_type = M2MKX_OTS_DEFAULT;
@@ -852,6 +904,9 @@ int main(int argc, char **argv)
 			if (parse_count("rate", optarg, &mm->rate))
 				goto out;
 			break;
+		case 'p':
+			spoof = true;
+			break;
 		case 'h':
 			usage(stdout);
 			ret = 0;
@@ -885,6 +940,20 @@ int main(int argc, char **argv)
 	    (mm->keep_key_id && mm->mode != MODE_FOREIGN_T)) {
 		log_err("--capture goes with foreign-path or flood, --key and --keep-key-id with foreign-t");
 		goto out;
+	}
+	if (spoof && (mm->mode != MODE_FLOOD ||
+		      !endpoint_is_v4(&mm->listen_ep) ||
+		      !endpoint_is_v4(&mm->server))) {
+		log_err("--spoof goes with flood, between IPv4 addresses");
+		goto out;
+	}
+	if (spoof) {
+		mm->raw_fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC,
+				    IPPROTO_RAW);
+		if (mm->raw_fd < 0) {
+			log_err("--spoof: raw socket: %s", strerror(errno));
+			goto out;
+		}
 	}
 	if (capture_in && load_capture(mm, capture_in))
 		goto out;
@@ -923,6 +992,8 @@ out:
 		free(mm->up[i]);
 	}
 	udp_close(&mm->listen);
+	if (mm->raw_fd >= 0)
+		close(mm->raw_fd);
 	if (key)
 		m2mkx_signer_free(&mm->t2);
 	free(mm->capture);

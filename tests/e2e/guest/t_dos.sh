@@ -26,6 +26,10 @@
 #               limits set: 256 sessions of at most 8 KiB, the receive
 #               queue's 8 MiB, the 32 KiB rate-limit table, 4 MiB for the
 #               rest of the guest
+#   spoofed     then DOS_SPOOF_SECONDS (10) more with every HELLO from an
+#               address of its own (--spoof): B answers them with cookies,
+#               they hold no more than half of its sessions, and at least
+#               90 % of A's handshakes meanwhile complete
 #   teardown    every agent exits 0; rmmod m2mkx; no splat, warning or
 #               error in the kernel log (handshake.sh's hs_teardown)
 #
@@ -38,7 +42,7 @@ TOPO_NODES="a p1 p2 p3 p4 p5 b t x"
 . "$E2E/deploy.sh"
 . "$E2E/handshake.sh"
 
-NTESTS=18
+NTESTS=21
 plan $NTESTS
 
 if ! have_module m2mkx || ! command -v m2mkx-mitm > /dev/null; then
@@ -51,6 +55,7 @@ if ! have_module m2mkx || ! command -v m2mkx-mitm > /dev/null; then
 fi
 
 seconds=${DOS_SECONDS:-30}
+spoof_seconds=${DOS_SPOOF_SECONDS:-10}
 rate=${DOS_RATE:-1000}
 dir=/tmp/t_dos.sh.d
 rm -rf "$dir"
@@ -97,6 +102,49 @@ x_pending() {
 			END { print n + 0 }'
 }
 
+# during_flood NAME FLOOD_ARG...: floods B from X with m2mkx-mitm --mode
+# flood and FLOOD_ARGs, the flood's output in NAME.out, while A runs one
+# handshake after the other; sets tried and agreed (those that ended with
+# B's MK), slab_max (kB) and x_max (x_pending) as they were at their
+# highest, and ratio.
+during_flood() {
+	_name=$1
+	shift
+	start "$_name" x m2mkx-mitm --any-address --listen "$X:7600" \
+		--server "$B:7510" --n 5 --k 3 --share-mode shamir \
+		--ots lmots-w4 --mode flood --b-id "$b_id" --capture "$dir/stale" \
+		"$@"
+	tried=0 agreed=0 slab_max=$(slab_kb) x_max=0
+	while kill -0 "$(pid_of "$_name")" 2>/dev/null; do
+		tried=$((tried + 1))
+		_out=$_name.legit$tried
+		ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
+			> "$_out.out" 2> "$_out.err"
+		_rc=$?
+		_session=$(sed -n 's/^session //p' "$_out.out")
+		_mk=$(sed -n 's/^mk //p' "$_out.out")
+		_b_mk=
+		[ "$_rc" = 0 ] && [ -n "$_session" ] &&
+			_b_mk=$(wait_line b.out \
+				"^event server completed session=$_session " 5 |
+				field mk)
+		if [ "$_rc" = 0 ] && [ -n "$_mk" ] && [ "$_b_mk" = "$_mk" ]; then
+			agreed=$((agreed + 1))
+		else
+			echo "# $_name: handshake $tried: A exited $_rc: $(tail -n 2 "$_out.err" | paste -s -d ' ')"
+		fi
+		_s=$(slab_kb)
+		[ "$_s" -gt "$slab_max" ] && slab_max=$_s
+		_p=$(x_pending)
+		[ "$_p" -gt "$x_max" ] && x_max=$_p
+	done
+	stop "$_name"
+	grep '^counter mitm flood_' "$_name.out" | sed "s/^/# $_name: /"
+	ratio=$(awk -v a="$agreed" -v t="$tried" \
+		'BEGIN { printf "%.3f", t ? a / t : 0 }')
+	echo "# $_name: $agreed of $tried handshakes completed with one MK"
+}
+
 # --- set-up (the topology with X, the attacker) ---------------------------
 hs_setup m2mkx-dos "keys: T's, B's and the pairwise ones"
 hs_start
@@ -118,41 +166,12 @@ write_a "$B:7510" 2
 total0=$(ktotal)
 udp0=$(udp_in)
 slab0=$(slab_kb)
-start flood x m2mkx-mitm --any-address --listen "$X:7600" \
-	--server "$B:7510" --n 5 --k 3 --share-mode shamir --ots lmots-w4 \
-	--mode flood --b-id "$b_id" --seconds "$seconds" --rate "$rate" \
-	--capture "$dir/stale"
-tried=0 agreed=0 slab_max=$slab0 x_max=0
-while kill -0 "$(pid_of flood)" 2>/dev/null; do
-	tried=$((tried + 1))
-	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
-		> "legit$tried.out" 2> "legit$tried.err"
-	rc=$?
-	session=$(sed -n 's/^session //p' "legit$tried.out")
-	mk=$(sed -n 's/^mk //p' "legit$tried.out")
-	b_mk=
-	[ "$rc" = 0 ] && [ -n "$session" ] &&
-		b_mk=$(wait_line b.out "^event server completed session=$session " 5 |
-			field mk)
-	if [ "$rc" = 0 ] && [ -n "$mk" ] && [ "$b_mk" = "$mk" ]; then
-		agreed=$((agreed + 1))
-	else
-		echo "# handshake $tried: A exited $rc: $(tail -n 2 "legit$tried.err" | paste -s -d ' ')"
-	fi
-	s=$(slab_kb)
-	[ "$s" -gt "$slab_max" ] && slab_max=$s
-	p=$(x_pending)
-	[ "$p" -gt "$x_max" ] && x_max=$p
-done
-stop flood
+during_flood flood --seconds "$seconds" --rate "$rate"
 # What is still queued reaches the counters within the worker's pace.
 sleep 2
 total1=$(ktotal)
 udp1=$(udp_in)
-grep '^counter mitm flood_' flood.out | sed 's/^/# /'
-ratio=$(awk -v a="$agreed" -v t="$tried" 'BEGIN { printf "%.3f", t ? a / t : 0 }')
 echo "# bench dos.legit_completion_ratio $ratio"
-echo "# $agreed of $tried handshakes completed with one MK during the flood"
 
 # --- checks --------------------------------------------------------------
 is "$([ "$tried" -ge 3 ] && echo yes)" yes \
@@ -187,6 +206,25 @@ echo "# bench dos.source_full ${full:-0}"
 echo "# bench dos.cookie ${cookie:-0}"
 is "$([ "$grew" -le "$bound_kb" ] && echo within)" within \
 	"memory: B's slab grew $grew kB, within the module's bound of $bound_kb kB"
+
+# --- HELLOs from spoofed sources -------------------------------------------
+# Each HELLO from an address of its own: no per-source limit can tell them
+# apart, and B, under load, makes them prove their address with a cookie
+# that never reaches them. They can take at most half of B's table, and A,
+# which returns its cookie, goes on completing.
+cookie0=$(kcount server/cookie)
+during_flood spoofed --seconds "$spoof_seconds" --rate "$rate" --spoof
+cookies=$(($(kcount server/cookie) - ${cookie0:-0}))
+echo "# bench dos.spoofed.legit_completion_ratio $ratio"
+echo "# spoofed: B's module answered $cookies HELLOs with a cookie"
+is "$(awk -v r="$ratio" -v t="$tried" \
+	'BEGIN { print (t >= 2 && r >= 0.9) ? "yes" : "no" }')" yes \
+	"spoofed: at least 90% of A's handshakes completed with B's MK ($ratio of $tried)"
+is "$([ "$cookies" -gt 0 ] && echo yes)" yes \
+	"spoofed: B answered the spoofed HELLOs with cookies ($cookies)"
+half=$((256 / 2))
+is "$([ "$x_max" -le "$half" ] && echo within)" within \
+	"spoofed: they held at most half of B's sessions ($x_max of 256)"
 
 # --- teardown -------------------------------------------------------------
 hs_teardown p1 p2 p3 p4 p5 b t
