@@ -42,10 +42,11 @@ typedef void (*fuzz_emit)(const uint8_t *input, size_t len, void *arg);
 void fuzz_seeds(fuzz_emit emit, void *arg);
 
 /*
- * The seeds a datagram captured in the e2e suite makes (a file of
- * tests/fuzz/captures/, as make fuzz-captures wrote it): the target's
- * inputs carrying it, to @emit. Keys there are not the world's: a role
- * meets it as it would a stranger's.
+ * The seeds a capture of the e2e suite makes (a file of tests/fuzz/captures/,
+ * as make fuzz-captures wrote it: a UDP datagram, or for fuzz_genl a
+ * netlink frame the module sent): the target's inputs carrying it, to
+ * @emit. Keys there are not the world's: a role meets a datagram as it
+ * would a stranger's.
  */
 void fuzz_capture_seeds(const uint8_t *dgram, size_t len, fuzz_emit emit,
 			void *arg);

@@ -11,9 +11,10 @@
 #                    inputs
 #   make fuzz-captures
 #                    runs the e2e tests FUZZ_CAPTURE_TESTS in the VM
-#                    capturing every datagram on its bridge, and keeps
-#                    some of each type in tests/fuzz/captures, which every
-#                    target's seeds include (commit them)
+#                    capturing every datagram on its bridge and the
+#                    netlink of B's namespace, and keeps some of each kind
+#                    in tests/fuzz/captures, which the targets' seeds
+#                    include (commit them)
 #
 # make check replays every seed and every regression input through the
 # same targets built without libFuzzer (tests/fuzz/replay.c), under the

@@ -394,14 +394,63 @@ void fuzz_seeds(fuzz_emit emit, void *arg)
 }
 
 /*
- * The captures are UDP datagrams, which never reach this target: its
- * seeds are the module's messages, made by fuzz_seeds() above.
+ * A frame the module sent B's agent or m2mctl in the e2e VM (captured on
+ * nlmon): the call that reads it, by its command, with the family's id
+ * made ours (also in a refusal's copy of the request).
  */
-void fuzz_capture_seeds(const uint8_t *dgram, size_t len, fuzz_emit emit,
+void fuzz_capture_seeds(const uint8_t *frame, size_t len, fuzz_emit emit,
 			void *arg)
 {
-	(void)dgram;
-	(void)len;
-	(void)emit;
-	(void)arg;
+	struct nlmsghdr *nlh;
+	enum call which;
+	u8 *msgs, *in;
+	int rem;
+
+	if (len < NLMSG_HDRLEN + GENL_HDRLEN || len > 0xffff)
+		return;
+	/* Aligned, as the messages' headers must be to be read. */
+	msgs = malloc(len);
+	in = malloc(3 + len);
+	if (!msgs || !in)
+		abort();
+	memcpy(msgs, frame, len);
+	nlh = (struct nlmsghdr *)msgs;
+	switch (nlh->nlmsg_type == NLMSG_ERROR ? 0 : msgs[NLMSG_HDRLEN]) {
+	case M2MKX_CMD_GET_INSTANCE:
+		which = CALL_GET_INSTANCE;
+		break;
+	case M2MKX_CMD_GET_PEERS:
+		which = CALL_DUMP_PEERS;
+		break;
+	case M2MKX_CMD_GET_SESSIONS:
+		which = CALL_DUMP_SESSIONS;
+		break;
+	case M2MKX_CMD_GET_COUNTERS:
+		which = CALL_DUMP_COUNTERS;
+		break;
+	case M2MKX_CMD_EVENT_COMPLETED:
+	case M2MKX_CMD_EVENT_FAILED:
+		which = CALL_EVENTS;
+		break;
+	default:
+		/* An acknowledgement or a refusal: a command's answer. */
+		which = CALL_SET_INSTANCE;
+		break;
+	}
+	rem = (int)len;
+	for (; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
+		if (nlh->nlmsg_type >= GENL_MIN_ID)
+			nlh->nlmsg_type = FUZZ_FAMILY;
+		else if (nlh->nlmsg_type == NLMSG_ERROR &&
+			 nlmsg_datalen(nlh) >= (int)sizeof(struct nlmsgerr))
+			((struct nlmsgerr *)nlmsg_data(nlh))->msg.nlmsg_type =
+				FUZZ_FAMILY;
+	}
+	in[0] = (u8)which;
+	in[1] = (u8)(len >> 8);
+	in[2] = (u8)len;
+	memcpy(in + 3, msgs, len);
+	emit(in, 3 + len, arg);
+	free(msgs);
+	free(in);
 }

@@ -129,7 +129,8 @@ static long each_file(const char *path, int (*each)(const char *, void *),
 		count++;
 	}
 	closedir(dir);
-	qsort(names, count, sizeof(*names), name_order);
+	if (count)
+		qsort(names, count, sizeof(*names), name_order);
 	for (i = 0; i < count; i++) {
 		if (each(names[i], arg))
 			ran = -1;

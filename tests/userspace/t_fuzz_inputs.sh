@@ -18,10 +18,13 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "1..12"
 for t in wire server proxy client issuer genl; do
-	"$bin/fuzz_$t" --seeds "$tmp/$t" tests/fuzz/captures \
+	captures=tests/fuzz/captures/udp
+	[ "$t" = genl ] && captures=tests/fuzz/captures/netlink
+	"$bin/fuzz_$t" --seeds "$tmp/$t" "$captures" \
 		> "$tmp/$t.seeds.log" 2>&1
+	st=$?
 	count=$(find "$tmp/$t" -type f 2>/dev/null | wc -l)
-	if [ "$count" -gt 0 ]; then
+	if [ "$st" = 0 ] && [ "$count" -gt 0 ]; then
 		ok "fuzz_$t writes its seeds ($count)"
 	else
 		not_ok "fuzz_$t writes its seeds" "$(cat "$tmp/$t.seeds.log")"

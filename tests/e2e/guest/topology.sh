@@ -19,8 +19,10 @@
 #
 # With e2e_capture=1 on the kernel command line (make fuzz-captures), and
 # tcpdump in the image, every UDP datagram crossing br0 is captured from
-# topo_up to topo_down, which prints the capture as TAP comments,
-# "# pcap TEST BASE64", for tests/fuzz/captures-from-tap.
+# topo_up to topo_down, and so is the netlink of B's namespace (nlmon),
+# where the agent and m2mctl talk to the module; topo_down prints the
+# captures as TAP comments, "# pcap TEST BASE64" and "# nlpcap TEST
+# BASE64", for tests/fuzz/captures-from-tap.
 #
 # Namespace names are the node names. Addresses: A .10, P_i .(20+i),
 # B .30, T .40, and X .50, an attacker some tests add to TOPO_NODES. A test that needs more proxies (up to P9) sets TOPO_NODES
@@ -87,18 +89,31 @@ topo_up() {
 }
 
 # tcpdump on br0, in promiscuous mode so that the bridge passes up every
-# frame it forwards; as root (-Z), the image has no tcpdump user. It has
-# begun once it says it is listening.
+# frame it forwards, and on an nlmon device in B's namespace; as root (-Z),
+# the image has no tcpdump user.
 _topo_capture_start() {
-	_topo_pcap=$(pwd)/capture-$$.pcap
-	ip netns exec lan tcpdump -Z root -i br0 -U -s 0 -w "$_topo_pcap" \
-		udp > capture.err 2>&1 &
-	_topo_capture_pid=$!
+	_topo_capture_dir=$(pwd)
+	load_module nlmon || return 1
+	ip -n b link add nlmon0 type nlmon || return 1
+	ip -n b link set nlmon0 up || return 1
+	_topo_tcpdump lan br0 pcap udp || return 1
+	_topo_capture_pid=$_topo_tcpdump_pid
+	_topo_tcpdump b nlmon0 nlpcap || return 1
+	_topo_nlcapture_pid=$_topo_tcpdump_pid
+}
+
+# _topo_tcpdump NS DEV TAG [FILTER]: tcpdump on DEV in namespace NS into
+# capture-TAG.pcap, its pid in _topo_tcpdump_pid, once it says it listens.
+_topo_tcpdump() {
+	_f=$_topo_capture_dir/capture-$3
+	ip netns exec "$1" tcpdump -Z root -i "$2" -U -s 0 -w "$_f.pcap" \
+		${4:+"$4"} > "$_f.err" 2>&1 &
+	_topo_tcpdump_pid=$!
 	_i=0
-	until grep -q 'listening on' capture.err; do
+	until grep -q 'listening on' "$_f.err"; do
 		_i=$((_i + 1))
-		if [ $_i -gt 100 ] || ! kill -0 "$_topo_capture_pid"; then
-			cat capture.err >&2
+		if [ $_i -gt 100 ] || ! kill -0 "$_topo_tcpdump_pid"; then
+			cat "$_f.err" >&2
 			return 1
 		fi
 		sleep 0.1
@@ -106,11 +121,18 @@ _topo_capture_start() {
 }
 
 _topo_capture_stop() {
-	kill -INT "$_topo_capture_pid" 2>/dev/null
-	wait "$_topo_capture_pid" 2>/dev/null
-	_topo_capture_pid=
-	base64 "$_topo_pcap" | sed "s/^/# pcap ${E2E_TEST:-test} /"
-	rm -f "$_topo_pcap"
+	for _pid in "$_topo_capture_pid" "${_topo_nlcapture_pid:-}"; do
+		[ -n "$_pid" ] || continue
+		kill -INT "$_pid" 2>/dev/null
+		wait "$_pid" 2>/dev/null
+	done
+	_topo_capture_pid= _topo_nlcapture_pid=
+	for _tag in pcap nlpcap; do
+		_f=$_topo_capture_dir/capture-$_tag.pcap
+		[ -s "$_f" ] &&
+			base64 "$_f" | sed "s/^/# $_tag ${E2E_TEST:-test} /"
+		rm -f "$_f"
+	done
 }
 
 topo_down() {
