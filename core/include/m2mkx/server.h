@@ -128,15 +128,6 @@ void m2mkx_server_cookie(const struct m2mkx_server_cookies *c,
 			 u8 cookie[M2MKX_COOKIE_LEN]);
 
 /*
- * Decides whether a HELLO with no session yet may create one. The data
- * path calls it before it spends anything on a session. When B is not
- * @under_load it always may, whatever cookie the HELLO carries. Under
- * load it may only with a valid cookie; any other HELLO gets a
- * HELLO_REPLY with status M2MKX_ECOOKIE and a fresh cookie, and the gate
- * returns -M2MKX_ECOOKIE: B kept nothing. A HELLO for another B is
- * -M2MKX_ENOTFORUS, unanswered.
- */
-/*
  * One source (m2mkx_same_source()) may hold 1/M2MKX_SOURCE_SHARE of B's
  * sessions in handshakes it has not finished (m2mkx_server_pending()): a
  * flooding host cannot lock the others out until its sessions' lifetime
@@ -145,6 +136,15 @@ void m2mkx_server_cookie(const struct m2mkx_server_cookies *c,
 #define M2MKX_SOURCE_SHARE 8
 bool m2mkx_server_pending(const struct m2mkx_server_session *s);
 
+/*
+ * Decides whether a HELLO with no session yet may create one. The data
+ * path calls it before it spends anything on a session. When B is not
+ * @under_load it always may, whatever cookie the HELLO carries. Under
+ * load it may only with a valid cookie; any other HELLO gets a
+ * HELLO_REPLY with status M2MKX_ECOOKIE and a fresh cookie, and the gate
+ * returns -M2MKX_ECOOKIE: B kept nothing. A HELLO for another B is
+ * -M2MKX_ENOTFORUS, unanswered.
+ */
 int m2mkx_server_hello_gate(struct m2mkx_server_cookies *c,
 			    const struct m2mkx_server_config *cfg,
 			    const struct m2mkx_hello *hello,
