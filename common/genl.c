@@ -221,6 +221,16 @@ static void read_extack(struct exchange *ex, const struct nlmsgerr *e)
 				      nla_get_u32(tb[NLMSGERR_ATTR_OFFS]));
 }
 
+/*
+ * An error the kernel reports is a negative errno, -4095 to -1; anything
+ * else in its place is no answer we can name (and INT_MIN would not even
+ * negate): -EIO.
+ */
+static int reported_errno(int err)
+{
+	return err < 0 && err >= -4095 ? err : -EIO;
+}
+
 static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
 	struct exchange *ex = arg;
@@ -228,7 +238,7 @@ static int on_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	(void)nla;
 	read_extack(ex, e);
 	ex->g->refused = true;
-	ex->err = e->error < 0 ? e->error : -EIO;
+	ex->err = reported_errno(e->error);
 	ex->done = true;
 	return NL_STOP;
 }
@@ -252,7 +262,7 @@ static int on_finish(struct nl_msg *msg, void *arg)
 	if (nlmsg_datalen(nlh) >= (int)sizeof(err)) {
 		memcpy(&err, nlmsg_data(nlh), sizeof(err));
 		if (err < 0 && !ex->err)
-			ex->err = err;
+			ex->err = reported_errno(err);
 	}
 	ex->done = true;
 	return NL_STOP;
