@@ -99,8 +99,9 @@ static struct proxy_slot *slot_new(struct agent_proxy *px, u64 now)
 	slot = calloc(1, sizeof(*slot));
 	if (!slot)
 		return NULL;
-	m2mkx_proxy_session_init(&slot->s, slot->signed_share,
-				 sizeof(slot->signed_share), now, &px->cfg);
+	m2mkx_proxy_session_init(&slot->s, now, &px->cfg);
+	m2mkx_proxy_buffer_attach(&slot->s, slot->signed_share,
+				  sizeof(slot->signed_share));
 	px->sessions[px->count++] = slot;
 	return slot;
 }

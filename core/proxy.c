@@ -52,16 +52,57 @@ static void fail(struct m2mkx_proxy_session *s,
 	report(s, M2MKX_EV_FAILED, reason, sink);
 }
 
-void m2mkx_proxy_session_init(struct m2mkx_proxy_session *s, u8 *buf,
-			      size_t cap, u64 now,
+void m2mkx_proxy_session_init(struct m2mkx_proxy_session *s, u64 now,
 			      const struct m2mkx_proxy_config *cfg)
 {
 	memset(s, 0, sizeof(*s));
 	s->state = M2MKX_PROXY_WAITING;
-	s->signed_share = buf;
-	s->signed_share_cap = cap;
 	s->next_tx = M2MKX_NO_DEADLINE;
 	s->deadline = now + cfg->timing.lifetime_ms;
+}
+
+/* The length of @s's SIGNED_SHARE, from T's material. */
+static int signed_share_len(const struct m2mkx_proxy_session *s,
+			    struct m2mkx_root_info *root, size_t *len)
+{
+	size_t used;
+	int ret;
+
+	ret = m2mkx_root_info_parse(s->root_info, s->root_info_len, root,
+				    &used);
+	if (!ret)
+		*len = m2mkx_signed_share_len(&s->params, root->sig_len);
+	return ret;
+}
+
+size_t m2mkx_proxy_buffer_need(const struct m2mkx_proxy_session *s)
+{
+	struct m2mkx_root_info root;
+	size_t len;
+
+	if (s->state != M2MKX_PROXY_HELLO_SENT &&
+	    s->state != M2MKX_PROXY_SIGNED)
+		return 0;
+	return signed_share_len(s, &root, &len) ? 0 : len;
+}
+
+void m2mkx_proxy_buffer_attach(struct m2mkx_proxy_session *s, u8 *buf,
+			       size_t cap)
+{
+	s->signed_share = buf;
+	s->signed_share_cap = cap;
+}
+
+u8 *m2mkx_proxy_buffer_detach(struct m2mkx_proxy_session *s)
+{
+	u8 *buf = s->signed_share;
+
+	if (buf)
+		m2mkx_wipe(buf, s->signed_share_cap);
+	s->signed_share = NULL;
+	s->signed_share_cap = 0;
+	s->signed_share_len = 0;
+	return buf;
 }
 
 int m2mkx_proxy_material_open(const struct m2mkx_proxy_config *cfg,
@@ -310,16 +351,14 @@ static int sign_share(struct m2mkx_proxy_session *s,
 	struct m2mkx_signed_share m;
 	u8 digest[M2MKX_SHA256_LEN];
 	struct m2mkx_sha256_ctx ctx;
-	size_t used, len, off;
+	size_t len, off;
 	u8 *buf = s->signed_share;
 	int ret;
 
-	ret = m2mkx_root_info_parse(s->root_info, s->root_info_len, &m.root,
-				    &used);
+	ret = signed_share_len(s, &m.root, &len);
 	if (ret)
 		return ret;
-	len = m2mkx_signed_share_len(&s->params, m.root.sig_len);
-	if (len > s->signed_share_cap)
+	if (!buf || len > s->signed_share_cap)
 		return -M2MKX_ENOSPC;
 
 	memcpy(m.session, s->session, M2MKX_SESSION_LEN);

@@ -344,6 +344,13 @@ static int proxy_rx(struct m2mkx_net *mn, int type, const u8 *buf,
 			return ret;
 		created = true;
 	}
+	/*
+	 * Dropped for want of memory, a CHALLENGE comes again: the core
+	 * retransmits its PROXY_HELLO, which B answers with one.
+	 */
+	err = m2mkx_proxy_buffer_fit(e, type == M2MKX_MSG_CHALLENGE);
+	if (err)
+		return err;
 	ret = m2mkx_proxy_rx(&e->s, &mn->proxy, buf, len, from, now,
 			     &mn->proxy_tx.sink);
 	if (created) {
@@ -351,10 +358,9 @@ static int proxy_rx(struct m2mkx_net *mn, int type, const u8 *buf,
 			m2mkx_proxy_free(e);
 			return ret;
 		}
-		err = m2mkx_proxy_insert(mn, e);
-		if (err)
-			return err;
+		m2mkx_proxy_insert(mn, e);
 	}
+	m2mkx_proxy_buffer_fit(e, false);
 	m2mkx_sessions_arm(mn, m2mkx_proxy_deadline(&e->s));
 	return ret;
 }

@@ -163,45 +163,50 @@ struct m2mkx_proxy_entry *m2mkx_proxy_new(struct m2mkx_net *mn, u64 now,
 		*reason = -M2MKX_PATH_NO_MEMORY;
 		return NULL;
 	}
-	/*
-	 * No SIGNED_SHARE buffer yet: most datagrams that create a session
-	 * fail to authenticate, and the 17 KB are only needed by sessions
-	 * that are kept (m2mkx_proxy_insert()).
-	 */
-	m2mkx_proxy_session_init(&e->s, NULL, 0, now, &mn->proxy);
+	m2mkx_proxy_session_init(&e->s, now, &mn->proxy);
 	e->created = now;
 	return e;
 }
 
-int m2mkx_proxy_insert(struct m2mkx_net *mn, struct m2mkx_proxy_entry *e)
+void m2mkx_proxy_insert(struct m2mkx_net *mn, struct m2mkx_proxy_entry *e)
 {
 	struct m2mkx_table *t = &mn->sessions.proxy;
-	u8 *buf;
 
 	lockdep_assert_held(&mn->lock);
-	/*
-	 * The core signs only on B's CHALLENGE, which needs a session in the
-	 * table: the buffer arrives before it can be used.
-	 */
-	buf = kvzalloc(M2MKX_SIGNED_SHARE_MAX_LEN, GFP_KERNEL);
-	if (!buf) {
-		m2mkx_proxy_free(e);
-		return -M2MKX_PATH_NO_MEMORY;
-	}
-	e->s.signed_share = buf;
-	e->s.signed_share_cap = M2MKX_SIGNED_SHARE_MAX_LEN;
 	hlist_add_head(&e->node, bucket(mn, t, e->s.session));
 	list_add_tail(&e->link, &t->entries);
 	t->count++;
 	changed(mn);
+}
+
+/*
+ * Most proxy sessions never sign (A's or T's half alone, B never
+ * challenging) and most of a signing one's life comes after B's ANSWER:
+ * the buffer (2.8 KB with LM-OTS w4 and RSA-2048, 17 KB with Lamport)
+ * exists only in between, sized for the session.
+ */
+int m2mkx_proxy_buffer_fit(struct m2mkx_proxy_entry *e, bool signing)
+{
+	size_t need = m2mkx_proxy_buffer_need(&e->s);
+	u8 *buf;
+
+	if (!need) {
+		kvfree(m2mkx_proxy_buffer_detach(&e->s));
+		return 0;
+	}
+	if (e->s.signed_share || !signing)
+		return 0;
+	buf = kvmalloc(need, GFP_KERNEL);
+	if (!buf)
+		return -M2MKX_PATH_NO_MEMORY;
+	m2mkx_proxy_buffer_attach(&e->s, buf, need);
 	return 0;
 }
 
 void m2mkx_proxy_free(struct m2mkx_proxy_entry *e)
 {
-	u8 *buf = e->s.signed_share;
+	u8 *buf = m2mkx_proxy_buffer_detach(&e->s);
 
-	/* Wipes the SIGNED_SHARE buffer too. */
 	m2mkx_proxy_session_wipe(&e->s);
 	kvfree(buf);
 	kvfree_sensitive(e, sizeof(*e));
@@ -222,7 +227,7 @@ int m2mkx_sessions_install(struct m2mkx_net *mn,
 	u64 now = m2mkx_now_ms();
 	struct m2mkx_proxy_entry *e;
 	bool created = false;
-	int ret, err;
+	int ret;
 
 	lockdep_assert_held(&mn->lock);
 	e = m2mkx_proxy_lookup(mn, m->root.session);
@@ -239,9 +244,7 @@ int m2mkx_sessions_install(struct m2mkx_net *mn,
 			m2mkx_proxy_free(e);
 			return ret;
 		}
-		err = m2mkx_proxy_insert(mn, e);
-		if (err)
-			return err;
+		m2mkx_proxy_insert(mn, e);
 	}
 	m2mkx_sessions_arm(mn, m2mkx_proxy_deadline(&e->s));
 	return ret;
@@ -297,12 +300,15 @@ static u64 proxy_timers(struct m2mkx_net *mn, u64 now)
 	unsigned int i = 0;
 
 	list_for_each_entry_safe(e, tmp, &mn->sessions.proxy.entries, link) {
-		if (m2mkx_proxy_deadline(&e->s) <= now &&
-		    !m2mkx_proxy_timer(&e->s, &mn->proxy, now,
-				       &mn->proxy_tx.sink))
-			proxy_remove(mn, e);
-		else
-			next = min(next, m2mkx_proxy_deadline(&e->s));
+		if (m2mkx_proxy_deadline(&e->s) <= now) {
+			if (!m2mkx_proxy_timer(&e->s, &mn->proxy, now,
+					       &mn->proxy_tx.sink)) {
+				proxy_remove(mn, e);
+				continue;
+			}
+			m2mkx_proxy_buffer_fit(e, false);
+		}
+		next = min(next, m2mkx_proxy_deadline(&e->s));
 		if (!(++i % TIMER_RESCHED_EVERY))
 			cond_resched();
 	}

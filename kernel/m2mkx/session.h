@@ -97,12 +97,15 @@ struct m2mkx_proxy_entry *
 m2mkx_proxy_lookup(struct m2mkx_net *mn, const u8 id[M2MKX_SESSION_LEN]);
 struct m2mkx_proxy_entry *m2mkx_proxy_new(struct m2mkx_net *mn, u64 now,
 					  int *reason);
+/* Inserts @e, which must hold its session id (material or share). */
+void m2mkx_proxy_insert(struct m2mkx_net *mn, struct m2mkx_proxy_entry *e);
 /*
- * Inserts @e, which must hold its session id (material or share), and
- * gives it the buffer its SIGNED_SHARE will be kept in. On failure @e is
- * freed and the reason returned.
+ * Gives @e's session the SIGNED_SHARE buffer it needs now, allocated only
+ * when @signing (B's CHALLENGE is about to be fed to it), and frees one it
+ * no longer needs; see m2mkx_proxy_buffer_need(). Returns 0 or
+ * -M2MKX_PATH_NO_MEMORY.
  */
-int m2mkx_proxy_insert(struct m2mkx_net *mn, struct m2mkx_proxy_entry *e);
+int m2mkx_proxy_buffer_fit(struct m2mkx_proxy_entry *e, bool signing);
 void m2mkx_proxy_free(struct m2mkx_proxy_entry *e);
 
 /*

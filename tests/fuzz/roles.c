@@ -60,6 +60,19 @@ static bool for_role(const struct dgram *d)
 	       (FUZZ_NODE == NODE_P0 && d->to == NODE_BCAST);
 }
 
+/* A copy of a SIGNED_SHARE buffer (world.c's malloc()), or NULL. */
+static u8 *buffer_dup(const u8 *buf, size_t cap)
+{
+	u8 *copy;
+
+	if (!buf)
+		return NULL;
+	copy = malloc(cap);
+	if (!copy)
+		abort();
+	return memcpy(copy, buf, cap);
+}
+
 static void take_snapshot(struct world *w, const struct dgram *next)
 {
 	struct snapshot *s;
@@ -76,15 +89,11 @@ static void take_snapshot(struct world *w, const struct dgram *next)
 	s->state.head = s->state.tail = NULL;
 	s->state.hook = NULL;
 	s->state.after = NULL;
-	if (FUZZ_NODE >= NODE_P0) {
-		for (i = 0; i < WORLD_SESSIONS; i++) {
-			s->proxy_bufs[i] = malloc(M2MKX_SIGNED_SHARE_MAX_LEN);
-			if (!s->proxy_bufs[i])
-				abort();
-			memcpy(s->proxy_bufs[i], w->p[0].buf[i],
-			       M2MKX_SIGNED_SHARE_MAX_LEN);
-		}
-	}
+	if (FUZZ_NODE >= NODE_P0)
+		for (i = 0; i < WORLD_SESSIONS; i++)
+			s->proxy_bufs[i] =
+				buffer_dup(w->p[0].s[i].signed_share,
+					   w->p[0].s[i].signed_share_cap);
 	if (next)
 		s->next = dgram_new(next->from, next->to, next->data,
 				    next->len);
@@ -122,11 +131,16 @@ static struct world *restore(const struct snapshot *s)
 	struct world *w = s->w;
 	unsigned int i;
 
+	/* The buffers are the last run's, or the honest run's. */
+	if (FUZZ_NODE >= NODE_P0)
+		for (i = 0; i < WORLD_SESSIONS; i++)
+			free(w->p[0].s[i].signed_share);
 	*w = s->state;
 	if (FUZZ_NODE >= NODE_P0)
 		for (i = 0; i < WORLD_SESSIONS; i++)
-			memcpy(w->p[0].buf[i], s->proxy_bufs[i],
-			       M2MKX_SIGNED_SHARE_MAX_LEN);
+			w->p[0].s[i].signed_share =
+				buffer_dup(s->proxy_bufs[i],
+					   w->p[0].s[i].signed_share_cap);
 	return w;
 }
 

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The session tables (kernel/m2mkx/session.c): the max_sessions limit of
- * each role, expiry by the one timer work, and teardown while that timer
- * is armed, on a test instance of the suite's own.
+ * each role, expiry by the one timer work, teardown while that timer is
+ * armed, and the life of a proxy session's SIGNED_SHARE buffer, on a test
+ * instance of the suite's own.
  */
 #include <kunit/test.h>
 #include <linux/workqueue.h>
+
+#include <m2mkx/wire.h>
 
 #include "harness.h"
 
@@ -52,8 +55,8 @@ static struct m2mkx_proxy_entry *add_proxy(struct m2mkx_net *mn,
 	if (!e)
 		return NULL;
 	session_id(e->s.session, i);
-	*reason = m2mkx_proxy_insert(mn, e);
-	return *reason ? NULL : e;
+	m2mkx_proxy_insert(mn, e);
+	return e;
 }
 
 static void server_table_stops_at_max_sessions(struct kunit *test)
@@ -232,12 +235,82 @@ static void server_sessions_counted_by_source(struct kunit *test)
 	mutex_unlock(&mn->lock);
 }
 
+/*
+ * A proxy session's SIGNED_SHARE buffer: none while the session waits,
+ * one of its SIGNED_SHARE's length from B's CHALLENGE on, none once it
+ * relayed B's ANSWER or its timer failed it.
+ */
+static void proxy_buffer_held_while_signing(struct kunit *test)
+{
+	static const u8 root_sig[256];
+	struct m2mkx_root_info root = {
+		.params = {
+			.suite = M2MKX_SUITE_V1,
+			.share_mode = M2MKX_SHARE_SHAMIR,
+			.n = 5, .k = 3,
+			.ots_type = M2MKX_LMOTS_SHA256_N32_W4,
+		},
+		.sig_len = sizeof(root_sig),
+		.sig = root_sig,
+	};
+	struct m2mkx_net *mn = test->priv;
+	u64 now = m2mkx_now_ms();
+	struct m2mkx_proxy_entry *e;
+	size_t want;
+	int reason = 0;
+
+	want = m2mkx_signed_share_len(&root.params, root.sig_len);
+	KUNIT_ASSERT_LT(test, want, M2MKX_SIGNED_SHARE_MAX_LEN);
+	mutex_lock(&mn->lock);
+	e = add_proxy(mn, 1, now, &reason);
+	KUNIT_ASSERT_NOT_NULL(test, e);
+	e->s.params = root.params;
+	e->s.root_info_len = m2mkx_root_info_encode(e->s.root_info, &root);
+	KUNIT_EXPECT_EQ(test, m2mkx_proxy_buffer_fit(e, true), 0);
+	KUNIT_EXPECT_NULL(test, e->s.signed_share);
+
+	/* Its PROXY_HELLO sent: only B's CHALLENGE brings a buffer. */
+	e->s.state = M2MKX_PROXY_HELLO_SENT;
+	KUNIT_EXPECT_EQ(test, m2mkx_proxy_buffer_fit(e, false), 0);
+	KUNIT_EXPECT_NULL(test, e->s.signed_share);
+	KUNIT_EXPECT_EQ(test, m2mkx_proxy_buffer_fit(e, true), 0);
+	KUNIT_ASSERT_NOT_NULL(test, e->s.signed_share);
+	KUNIT_EXPECT_EQ(test, e->s.signed_share_cap, want);
+
+	/* Signed: kept for B's retransmitted CHALLENGEs. */
+	e->s.state = M2MKX_PROXY_SIGNED;
+	e->s.signed_share_len = want;
+	KUNIT_EXPECT_EQ(test, m2mkx_proxy_buffer_fit(e, false), 0);
+	KUNIT_EXPECT_NOT_NULL(test, e->s.signed_share);
+
+	e->s.state = M2MKX_PROXY_RELAYED;
+	KUNIT_EXPECT_EQ(test, m2mkx_proxy_buffer_fit(e, false), 0);
+	KUNIT_EXPECT_NULL(test, e->s.signed_share);
+	KUNIT_EXPECT_EQ(test, e->s.signed_share_len, 0);
+
+	/* A signed session that runs out of time goes without its buffer. */
+	e->s.state = M2MKX_PROXY_SIGNED;
+	KUNIT_EXPECT_EQ(test, m2mkx_proxy_buffer_fit(e, true), 0);
+	KUNIT_ASSERT_NOT_NULL(test, e->s.signed_share);
+	e->s.deadline = now - 1;
+	m2mkx_sessions_arm(mn, m2mkx_proxy_deadline(&e->s));
+	mutex_unlock(&mn->lock);
+
+	flush_delayed_work(&mn->sessions.timer_work);
+
+	mutex_lock(&mn->lock);
+	KUNIT_EXPECT_EQ(test, e->s.state, M2MKX_PROXY_FAILED);
+	KUNIT_EXPECT_NULL(test, e->s.signed_share);
+	mutex_unlock(&mn->lock);
+}
+
 static struct kunit_case session_cases[] = {
 	KUNIT_CASE(server_table_stops_at_max_sessions),
 	KUNIT_CASE(proxy_table_stops_at_max_sessions),
 	KUNIT_CASE(timer_expires_due_sessions),
 	KUNIT_CASE(teardown_with_timer_armed),
 	KUNIT_CASE(server_sessions_counted_by_source),
+	KUNIT_CASE(proxy_buffer_held_while_signing),
 	{}
 };
 

@@ -68,6 +68,11 @@ static void run_honest(const struct m2mkx_params *p, const char *label)
 	tap_is_int(world_drops_except(&w, NODE_B, -1), 0,
 		   "%s: B dropped nothing", what);
 	tap_is_int(w.proxy_completed, p->n, "%s: every proxy relayed", what);
+	tap_is_int(w.proxy_signed_exact, p->n,
+		   "%s: each signed into a buffer of its SIGNED_SHARE's length",
+		   what);
+	tap_is_int(w.proxy_released, p->n,
+		   "%s: and freed it as it relayed B's answer", what);
 	world_free(&w);
 }
 

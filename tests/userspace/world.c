@@ -317,6 +317,36 @@ static void rand_id(u8 id[M2MKX_ID_LEN], u8 tag)
 	id[0] = tag;
 }
 
+/*
+ * As the kernel's proxy does (m2mkx_proxy_buffer_fit()), a session holds
+ * a SIGNED_SHARE buffer only from B's CHALLENGE (@signing) to the end of
+ * its need, and of exactly the length m2mkx_proxy_buffer_need() says: a
+ * wrong length is a failed handshake, or an ASan report, here.
+ */
+static void proxy_buffer_fit(struct m2mkx_proxy_session *s, bool signing)
+{
+	size_t need = m2mkx_proxy_buffer_need(s);
+	u8 *buf;
+
+	if (!need) {
+		free(m2mkx_proxy_buffer_detach(s));
+		return;
+	}
+	if (s->signed_share || !signing)
+		return;
+	buf = malloc(need);
+	if (!buf)
+		abort();
+	m2mkx_proxy_buffer_attach(s, buf, need);
+}
+
+static void proxy_slot_free(struct world_proxy *wp, unsigned int i)
+{
+	free(m2mkx_proxy_buffer_detach(&wp->s[i]));
+	m2mkx_proxy_session_wipe(&wp->s[i]);
+	wp->used[i] = false;
+}
+
 void world_init(struct world *w, const struct m2mkx_params *p,
 		const char *seed)
 {
@@ -386,17 +416,11 @@ void world_init(struct world *w, const struct m2mkx_params *p,
 	/* P_i */
 	for (q = 0; q < WORLD_MAX_PROXIES; q++) {
 		struct world_proxy *wp = &w->p[q];
-		unsigned int i;
 
 		memcpy(wp->cfg.id, w->p_id[q], M2MKX_ID_LEN);
 		memcpy(wp->cfg.k_pt, w->k_pt[q], 16);
 		wp->cfg.keys = &world_keys_new(w, (int)q)->proxy;
 		wp->cfg.timing = w->timing;
-		for (i = 0; i < WORLD_SESSIONS; i++) {
-			wp->buf[i] = malloc(M2MKX_SIGNED_SHARE_MAX_LEN);
-			if (!wp->buf[i])
-				abort();
-		}
 	}
 }
 
@@ -414,8 +438,7 @@ void world_free(struct world *w)
 	for (q = 0; q < WORLD_MAX_PROXIES; q++) {
 		for (i = 0; i < WORLD_SESSIONS; i++) {
 			if (w->p[q].used[i])
-				m2mkx_proxy_session_wipe(&w->p[q].s[i]);
-			free(w->p[q].buf[i]);
+				proxy_slot_free(&w->p[q], i);
 		}
 		free((void *)w->p[q].cfg.keys);
 	}
@@ -554,8 +577,7 @@ static int proxy_slot(struct world_proxy *wp, const u8 *session, bool create,
 		return -M2MKX_ENOSESSION;
 	if (free_slot < 0)
 		return -M2MKX_EFULL;
-	m2mkx_proxy_session_init(&wp->s[free_slot], wp->buf[free_slot],
-				 M2MKX_SIGNED_SHARE_MAX_LEN, now, &wp->cfg);
+	m2mkx_proxy_session_init(&wp->s[free_slot], now, &wp->cfg);
 	wp->used[free_slot] = true;
 	memcpy(wp->s[free_slot].session, session, M2MKX_SESSION_LEN);
 	return free_slot;
@@ -569,8 +591,10 @@ static int deliver_p(struct world *w, int q, const struct dgram *d,
 	u8 session[M2MKX_SESSION_LEN];
 	struct m2mkx_key_material m;
 	struct m2mkx_endpoint t_ep = endpoint(NODE_T);
+	struct m2mkx_proxy_session *s;
 	u8 pt[2048];
 	int type, slot, ret;
+	u8 state;
 
 	if (wp->silent)
 		return 0;
@@ -596,8 +620,19 @@ static int deliver_p(struct world *w, int q, const struct dgram *d,
 	slot = proxy_slot(wp, session, type == M2MKX_MSG_SHARES, w->now);
 	if (slot < 0)
 		return slot;
-	return m2mkx_proxy_rx(&wp->s[slot], &wp->cfg, d->data, d->len, from,
-			      w->now, sink);
+	s = &wp->s[slot];
+	state = s->state;
+	proxy_buffer_fit(s, type == M2MKX_MSG_CHALLENGE);
+	ret = m2mkx_proxy_rx(s, &wp->cfg, d->data, d->len, from, w->now,
+			     sink);
+	if (state != M2MKX_PROXY_SIGNED && s->state == M2MKX_PROXY_SIGNED &&
+	    s->signed_share_len == s->signed_share_cap)
+		w->proxy_signed_exact++;
+	proxy_buffer_fit(s, false);
+	if (state == M2MKX_PROXY_SIGNED && s->state == M2MKX_PROXY_RELAYED &&
+	    !s->signed_share)
+		w->proxy_released++;
+	return ret;
 }
 
 /*
@@ -693,10 +728,10 @@ u64 world_timers(struct world *w, int node)
 			if (m2mkx_proxy_deadline(&wp->s[i]) <= w->now &&
 			    !m2mkx_proxy_timer(&wp->s[i], &wp->cfg, w->now,
 					       sink)) {
-				m2mkx_proxy_session_wipe(&wp->s[i]);
-				wp->used[i] = false;
+				proxy_slot_free(wp, i);
 				continue;
 			}
+			proxy_buffer_fit(&wp->s[i], false);
 			next = min_u64(next, m2mkx_proxy_deadline(&wp->s[i]));
 		}
 	}

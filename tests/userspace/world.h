@@ -60,7 +60,6 @@ struct world_proxy {
 	struct m2mkx_proxy_config cfg;
 	struct m2mkx_proxy_session s[WORLD_SESSIONS];
 	bool used[WORLD_SESSIONS];
-	u8 *buf[WORLD_SESSIONS];
 	bool silent;
 };
 
@@ -115,6 +114,10 @@ struct world {
 	u8 a_ids[WORLD_MAX_PROXIES][M2MKX_PROXY_ID_LEN];
 	u8 b_ids[WORLD_MAX_PROXIES][M2MKX_PROXY_ID_LEN];
 	unsigned int proxy_completed;
+	/* SIGNED_SHAREs signed into a buffer of exactly their length. */
+	unsigned int proxy_signed_exact;
+	/* Proxies whose buffer was freed as they relayed B's ANSWER. */
+	unsigned int proxy_released;
 };
 
 /*

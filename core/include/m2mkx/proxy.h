@@ -82,7 +82,7 @@ struct m2mkx_proxy_session {
 	u8 n_pb[M2MKX_NONCE_LEN];
 	u8 b2p[M2MKX_CHACHAPOLY_KEY_LEN];
 	u8 relay[M2MKX_RELAY_LEN];
-	/* The SIGNED_SHARE, kept for retransmission (caller's buffer). */
+	/* The SIGNED_SHARE, kept for retransmission (m2mkx_proxy_buffer_*). */
 	u8 *signed_share;
 	size_t signed_share_cap;
 	size_t signed_share_len;
@@ -93,14 +93,27 @@ struct m2mkx_proxy_session {
 	int reason;
 };
 
-/*
- * Prepares @s for a new (A, session). @buf (at least
- * M2MKX_SIGNED_SHARE_MAX_LEN bytes, or less when the caller only allows
- * smaller OTS types) holds the signed share for retransmission.
- */
-void m2mkx_proxy_session_init(struct m2mkx_proxy_session *s, u8 *buf,
-			      size_t cap, u64 now,
+/* Prepares @s for a new (A, session), without a SIGNED_SHARE buffer. */
+void m2mkx_proxy_session_init(struct m2mkx_proxy_session *s, u64 now,
 			      const struct m2mkx_proxy_config *cfg);
+
+/*
+ * The SIGNED_SHARE buffer: @s signs into it on B's CHALLENGE and resends
+ * it from there until B's ANSWER. It is the caller's memory, and it need
+ * not exist for the rest of a session's life: m2mkx_proxy_buffer_need()
+ * is the length @s will sign (its parameters' and T's root signature's),
+ * while it waits for the CHALLENGE or may still resend, and 0 before it
+ * has T's material and A's share and once it is over. A caller that
+ * allocates per session gives @s a buffer of that length when a
+ * CHALLENGE arrives and takes it back when the need is 0 again, so that
+ * a proxy holds one only for the sessions it signs for. A session without
+ * one (or with too small a one) fails the CHALLENGE with -M2MKX_ENOSPC.
+ */
+size_t m2mkx_proxy_buffer_need(const struct m2mkx_proxy_session *s);
+void m2mkx_proxy_buffer_attach(struct m2mkx_proxy_session *s, u8 *buf,
+			       size_t cap);
+/* @s's buffer, wiped and no longer @s's, for the caller to free; or NULL. */
+u8 *m2mkx_proxy_buffer_detach(struct m2mkx_proxy_session *s);
 
 /*
  * Opens a KEY_MATERIAL datagram from T with @cfg's key into @pt (at least
