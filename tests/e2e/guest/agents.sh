@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Guest helpers for tests that run m2mkx processes in the topology's
-# namespaces (sourced by t_handshake.sh and bench.sh): node ids, starting
-# a program in a namespace, waiting for its "listening" line, stopping it.
+# namespaces (sourced by those t_*.sh, bench.sh and demo.sh): node ids,
+# starting a program in a namespace, waiting for its "listening" line or
+# another, stopping it; one handshake of A's client.
 
 p_id() {
 	echo "020000000000001$1"
@@ -59,4 +60,40 @@ stop() {
 		eval "pid_$_n="
 	done
 	stop_bad=${stop_bad# }
+}
+
+# wait_line FILE ERE [SECONDS]: prints FILE's first line matching ERE once
+# there is one, waiting up to SECONDS (10); else returns 1.
+wait_line() {
+	_i=0
+	while [ $_i -lt $((${3:-10} * 20)) ]; do
+		grep -m1 -E "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# field NAME: the value of NAME=VALUE in the line on stdin.
+field() {
+	sed -n "s/.* $1=\([^ ]*\).*/\1/p"
+}
+
+# run_client NAME: one handshake of A (m2mkx-client --print-mk on a.conf,
+# in A's namespace), its output in NAME.a.out and NAME.a.err; sets a_rc,
+# a_session and a_mk (empty when A printed none).
+# shellcheck disable=SC2034 # read by the caller
+run_client() {
+	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
+		> "$1.a.out" 2> "$1.a.err"
+	a_rc=$?
+	a_session=$(sed -n 's/^session //p' "$1.a.out")
+	a_mk=$(sed -n 's/^mk //p' "$1.a.out")
+}
+
+# b_completed [SECONDS]: B's agent's "event server completed" line for
+# a_session (in b.out), waiting up to SECONDS (10); empty when none.
+b_completed() {
+	[ -n "$a_session" ] && wait_line b.out \
+		"^event server completed session=$a_session " "${1:-10}"
 }

@@ -128,20 +128,6 @@ write_a() {
 	} > a.conf
 }
 
-wait_line() {
-	_i=0
-	while [ $_i -lt $((${3:-10} * 20)) ]; do
-		grep -m1 -E "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
-field() {
-	sed -n "s/.* $1=\([^ ]*\).*/\1/p"
-}
-
 mk_of_key() {
 	keyctl pipe "$1" 2>/dev/null | od -An -v -tx1 | tr -d ' \n'
 }

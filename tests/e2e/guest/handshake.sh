@@ -94,15 +94,9 @@ handshake() {
 	kcounters > "$1.before"
 	b_mark=$(wc -l < b.out)
 	_hs_t0=$(date +%s)
-	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
-		> "$1.a.out" 2> "$1.a.err"
-	a_rc=$?
+	run_client "$1"
 	_hs_took=$(($(date +%s) - _hs_t0))
-	a_session=$(sed -n 's/^session //p' "$1.a.out")
-	a_mk=$(sed -n 's/^mk //p' "$1.a.out")
-	b_event=
-	[ -n "$a_session" ] && b_event=$(wait_line b.out \
-		"^event server completed session=$a_session ")
+	b_event=$(b_completed)
 	kcounters > "$1.after"
 	drops=$(awk 'NR == FNR { n[$1] = $2; next }
 		$1 !~ /\/ok$/ && $2 > n[$1] { print $1, $2 - n[$1] }' \
@@ -127,14 +121,6 @@ b_verdict() {
 
 drop_of() {
 	echo "$drops" | awk -v r="$1" '$1 == r { print $2 }'
-}
-
-at_least() {
-	if [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; then
-		ok "$3 ($1)"
-	else
-		not_ok "$3" "got:  '${1:-none}'" "want: >= $2"
-	fi
 }
 
 completes() {

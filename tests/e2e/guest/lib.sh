@@ -56,6 +56,15 @@ is() {
 	fi
 }
 
+# at_least N MIN DESC: ok when N is a number of at least MIN.
+at_least() {
+	if [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; then
+		ok "$3 ($1)"
+	else
+		not_ok "$3" "got:  '${1:-none}'" "want: >= $2"
+	fi
+}
+
 run_ok() {
 	_desc=$1
 	shift

@@ -90,28 +90,6 @@ bad() {
 	fi
 }
 
-wait_line() {
-	_i=0
-	while [ $_i -lt $((${3:-10} * 20)) ]; do
-		grep -m1 -E "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-		_i=$((_i + 1))
-	done
-	return 1
-}
-
-field() {
-	sed -n "s/.* $1=\([^ ]*\).*/\1/p"
-}
-
-at_least() {
-	if [ -n "$1" ] && [ "$1" -ge "$2" ] 2>/dev/null; then
-		ok "$3 ($1)"
-	else
-		not_ok "$3" "got:  '${1:-none}'" "want: >= $2"
-	fi
-}
-
 # --- set-up ----------------------------------------------------------------
 run_ok "m2mkx loads" load_module m2mkx
 umask 077
@@ -278,14 +256,8 @@ is "${why:-up}" up "T, the mitm, B and P1 (kernel), P2 (userspace) start"
 
 # run NAME: one handshake; a_rc, a_session, a_mk, b_event.
 run() {
-	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
-		> "$1.a.out" 2> "$1.a.err"
-	a_rc=$?
-	a_session=$(sed -n 's/^session //p' "$1.a.out")
-	a_mk=$(sed -n 's/^mk //p' "$1.a.out")
-	b_event=
-	[ -n "$a_session" ] && b_event=$(wait_line b.out \
-		"^event server completed session=$a_session ")
+	run_client "$1"
+	b_event=$(b_completed)
 	echo "# $1: A: $(paste -s -d ' ' "$1.a.out" "$1.a.err")"
 }
 run twice

@@ -127,21 +127,13 @@ during_flood() {
 	tried=0 agreed=0 slab_max=$(slab_kb) x_max=0
 	while kill -0 "$(pid_of "$_name")" 2>/dev/null; do
 		tried=$((tried + 1))
-		_out=$_name.legit$tried
-		ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
-			> "$_out.out" 2> "$_out.err"
-		_rc=$?
-		_session=$(sed -n 's/^session //p' "$_out.out")
-		_mk=$(sed -n 's/^mk //p' "$_out.out")
+		run_client "$_name.legit$tried"
 		_b_mk=
-		[ "$_rc" = 0 ] && [ -n "$_session" ] &&
-			_b_mk=$(wait_line b.out \
-				"^event server completed session=$_session " 5 |
-				field mk)
-		if [ "$_rc" = 0 ] && [ -n "$_mk" ] && [ "$_b_mk" = "$_mk" ]; then
+		[ "$a_rc" = 0 ] && _b_mk=$(b_completed 5 | field mk)
+		if [ "$a_rc" = 0 ] && [ -n "$a_mk" ] && [ "$_b_mk" = "$a_mk" ]; then
 			agreed=$((agreed + 1))
 		else
-			echo "# $_name: handshake $tried: A exited $_rc: $(tail -n 2 "$_out.err" | paste -s -d ' ')"
+			echo "# $_name: handshake $tried: A exited $a_rc: $(tail -n 2 "$_name.legit$tried.a.err" | paste -s -d ' ')"
 		fi
 		_s=$(slab_kb)
 		if [ "$_s" -gt "$slab_max" ]; then

@@ -78,10 +78,10 @@ hs_start
 
 # --- one handshake, watched from iso and P1 ------------------------------
 write_a "$B:7510" 2
-ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf > a.out 2> a.err
-is "$?" 0 "a handshake completes"
-session=$(sed -n 's/^session //p' a.out)
-mk=$(sed -n 's/^mk //p' a.out)
+run_client one
+is "$a_rc" 0 "a handshake completes"
+session=$a_session
+mk=$a_mk
 # P1's monitor must have had its proxy event: then B's would be there too.
 wait_line mon_p1.out "session=$session" 5 > /dev/null
 stop mon_iso mon_p1

@@ -73,11 +73,7 @@ hkdf() {
 run_a() {
 	write_a "$2" 2 "$(printf '[Session]\nLifetime = %d\n\n[EspPeer]\nId = %s\nAddress = %s\nLocalAddress = %s' \
 		$LT "$b_id" "$B" "$A")"
-	ip netns exec a m2mkx-client --print-mk --timeout 30 a.conf \
-		> "$1.a.out" 2> "$1.a.err"
-	a_rc=$?
-	a_session=$(sed -n 's/^session //p' "$1.a.out")
-	a_mk=$(sed -n 's/^mk //p' "$1.a.out")
+	run_client "$1"
 	echo "# $1: A: $(grep -v '^mk ' "$1.a.out" | paste -s -d ' ')" \
 		"$(paste -s -d ' ' "$1.a.err")"
 }
