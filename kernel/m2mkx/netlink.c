@@ -932,6 +932,21 @@ static int put_event(struct sk_buff *skb, enum m2mkx_counter_role role,
 	return 0;
 }
 
+/* What put_event() puts, so that an event's skb is no larger. */
+static size_t event_size(const struct m2mkx_event *ev)
+{
+	return nla_total_size(0) +			/* M2MKX_A_SESSION */
+	       nla_total_size(sizeof(u32)) +		/* _ROLE */
+	       nla_total_size(M2MKX_SESSION_LEN) +	/* _ID */
+	       2 * nla_total_size(M2MKX_ID_LEN) +	/* _CLIENT, _SERVER */
+	       nla_total_size(sizeof(u8)) +		/* _PROXIES */
+	       (ev->ids ? nla_total_size(ev->n * M2MKX_PROXY_ID_LEN) : 0) +
+	       (ev->verdicts ? nla_total_size(ev->n) : 0) +
+	       (ev->type == M2MKX_EV_FAILED ?
+		nla_total_size(sizeof(u32)) : 0) +	/* _REASON */
+	       (ev->mk ? nla_total_size(M2MKX_MK_LEN) : 0);
+}
+
 void m2mkx_netlink_event(struct m2mkx_net *mn, enum m2mkx_counter_role role,
 			 const struct m2mkx_event *ev)
 {
@@ -943,11 +958,12 @@ void m2mkx_netlink_event(struct m2mkx_net *mn, enum m2mkx_counter_role role,
 	lockdep_assert_held(&mn->lock);
 	if (!genl_has_listeners(&m2mkx_genl_family, mn->net, 0))
 		return;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	skb = genlmsg_new(event_size(ev), GFP_KERNEL);
 	if (!skb)
 		return;
 	hdr = genlmsg_put(skb, 0, 0, &m2mkx_genl_family, 0, cmd);
-	if (!hdr || put_event(skb, role, ev)) {
+	/* event_size() is what put_event() puts: not fitting is a bug. */
+	if (WARN_ON_ONCE(!hdr || put_event(skb, role, ev))) {
 		/* MK may be in there already. */
 		memzero_explicit(skb->data, skb_headlen(skb));
 		nlmsg_free(skb);

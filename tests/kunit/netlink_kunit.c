@@ -789,9 +789,52 @@ static void taken_requests_change_the_instance(struct kunit *test)
 	nlmsg_free(r.skb);
 }
 
+/*
+ * An event's message is allocated at the size event_size() says: every
+ * shape of event, the largest included, fills it exactly.
+ */
+static void events_fill_their_size(struct kunit *test)
+{
+	static const u8 ids[M2MKX_MAX_PROXIES * M2MKX_PROXY_ID_LEN];
+	static const u8 verdicts[M2MKX_MAX_PROXIES];
+	static const u8 mk[M2MKX_MK_LEN];
+	static const u8 zero[M2MKX_SESSION_LEN];
+	struct m2mkx_event ev;
+	struct nlmsghdr *nlh;
+	struct sk_buff *skb;
+	unsigned int i;
+	void *hdr;
+
+	for (i = 0; i < 4; i++) {
+		m2mkx_event_init(&ev, i & 1 ? M2MKX_EV_FAILED :
+				 M2MKX_EV_COMPLETED, zero, zero, zero,
+				 i < 2 ? M2MKX_MAX_PROXIES : 1);
+		ev.reason = M2MKX_ETIMEOUT;
+		if (i < 2) {
+			/* B's: the proxies, its verdicts and MK. */
+			ev.ids = ids;
+			ev.verdicts = verdicts;
+			ev.mk = mk;
+		}
+		skb = genlmsg_new(event_size(&ev), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, skb);
+		hdr = genlmsg_put(skb, 0, 0, &m2mkx_genl_family, 0,
+				  M2MKX_CMD_EVENT_COMPLETED);
+		KUNIT_ASSERT_NOT_NULL(test, hdr);
+		KUNIT_EXPECT_EQ_MSG(test, put_event(skb, M2MKX_CTR_SERVER, &ev),
+				    0, "event shape %u", i);
+		genlmsg_end(skb, hdr);
+		nlh = (struct nlmsghdr *)skb->data;
+		KUNIT_EXPECT_EQ_MSG(test, (size_t)genlmsg_len(nlmsg_data(nlh)),
+				    event_size(&ev), "event shape %u", i);
+		nlmsg_free(skb);
+	}
+}
+
 static struct kunit_case nl_test_cases[] = {
 	KUNIT_CASE_PARAM(request_answered_as_documented, nl_gen_params),
 	KUNIT_CASE(taken_requests_change_the_instance),
+	KUNIT_CASE(events_fill_their_size),
 	{}
 };
 

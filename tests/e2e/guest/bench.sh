@@ -32,7 +32,7 @@
 # refill would be charged to whichever B ran next.
 # Timings under TCG mean something only as ratios within one run.
 # With perf in the image (scripts/bench-vm packs it), CPU 0 is sampled
-# with call stacks during the kernel runs, and each of the module's
+# with call stacks during the runs, and each of the module's
 # samples is put in one of three heaps by the stack it was taken in:
 #   bench kernel.n<N>.samples.module   all of B's work (receive_worker,
 #                                      timer_worker)
@@ -45,7 +45,13 @@
 #                                      candidate, the Merkle path, HMAC,
 #                                      HKDF, the combine of the shares)
 # which is the module's cost set beside its primitives', both taken in
-# the same handshakes rather than one from a loop. With bench_profile=
+# the same handshakes rather than one from a loop. The userspace runs are
+# sampled the same way, B's agent's samples in
+#   bench user.n<N>.samples.module     all of them
+#   bench user.n<N>.samples.send       of which sending (sendto(2))
+# so that the two data paths also compare by the CPU each spent per
+# handshake, which a vCPU stalled inside B's window does not inflate as
+# it does the busy (wall) time. With bench_profile=
 # on the kernel command line (BENCH_VM_PROFILE=1 make bench-vm) also
 # "# profile n=N: ..." lines: the busiest symbols, CPU 0's time by task.
 . "${E2E:-/e2e}/lib.sh"
@@ -194,13 +200,15 @@ b_stats() {
 		END { print b + 0, t + 0, c + 0 }' b.out
 }
 
-# heaps PREFIX [GLUE]: perf script's samples (a "comm" line, then a
-# frame per line, "ip symbol", innermost first) on stdin; prints
-# the bench lines PREFIX.module, .send and .prims (see the top). With
-# GLUE, instead where the rest, the module's own work, was: "count
+# heaps PREFIX MODE [GLUE]: perf script's samples (a "comm" line, then a
+# frame per line, "ip symbol", innermost first) on stdin; prints the
+# bench lines PREFIX.module, .send and .prims (see the top). B's work is
+# the module's workers' samples (MODE kernel) or B's agent's, the only
+# m2mkx-agent on CPU 0 (MODE user, whose primitives are not told apart).
+# With GLUE, instead where the rest, the module's own work, was: "count
 # innermost function < its caller < theirs".
 heaps() {
-	awk -v p="bench $1." -v glue="${2:-}" '
+	awk -v p="bench $1." -v mode="$2" -v glue="${3:-}" '
 		function flush() {
 			if (work) {
 				module++
@@ -211,7 +219,7 @@ heaps() {
 				else
 					at[leaf]++
 			}
-			work = send = prim = 0
+			send = prim = 0
 			leaf = ""
 			depth = 0
 		}
@@ -232,12 +240,21 @@ heaps() {
 			for (i in l)
 				primitive[l[i]] = 1
 		}
-		# A frame is "ip symbol"; a lone word starts the next sample.
-		NF < 2 { flush(); next }
+		# A frame is "ip symbol"; a lone word, the comm, starts the
+		# next sample.
+		NF < 2 {
+			flush()
+			work = mode == "user" && $1 == "m2mkx-agent"
+			next
+		}
 		{
 			if (depth++ < 3)
 				leaf = leaf (leaf == "" ? "" : " < ") $2
-			if ($2 == "receive_worker" || $2 == "timer_worker")
+			if (mode == "user") {
+				if ($2 == "__sys_sendto" || $2 == "__sys_sendmmsg")
+					send = 1
+			} else if ($2 == "receive_worker" ||
+				   $2 == "timer_worker")
 				work = 1
 			else if ($2 == "m2mkx_socket_send")
 				send = 1
@@ -261,14 +278,14 @@ heaps() {
 # name ends in the start of the workqueue it last served, "-m2") and
 # CPU 0's time by task (cpu-clock periods are nanoseconds) for n = N.
 profile() {
-	perf report -i "perf.$1.data" --stdio --no-children -g none \
+	perf report -i "perf.kernel.$1.data" --stdio --no-children -g none \
 		--sort comm,sym 2>&1 |
 		grep -e '^#.*Samples' -e 'kworker/[^ ]*-m2 ' |
 		head -n 60 | sed "s/^/# profile n=$1: /"
-	perf report -i "perf.$1.data" --stdio --no-children -g none \
+	perf report -i "perf.kernel.$1.data" --stdio --no-children -g none \
 		--sort comm -F period,comm 2>/dev/null | grep -v '^#' |
 		grep . | head -n 12 | sed "s/^/# profile n=$1: ns by task: /"
-	heaps "" glue < "perf.$1.txt" | sort -rn | head -n 30 |
+	heaps "" kernel glue < "perf.kernel.$1.txt" | sort -rn | head -n 30 |
 		sed "s/^/# profile n=$1: the module's own: /"
 }
 
@@ -284,11 +301,11 @@ runs() {
 	_mode=$1 _n=$2 _b0=$3 _t0=$4 _c0=$5
 	[ -r "$calls" ] && cp "$calls" calls.before
 	_perf=
-	if [ "$_mode" = kernel ] && command -v perf > /dev/null; then
+	if command -v perf > /dev/null; then
 		echo -1 > /proc/sys/kernel/perf_event_paranoid
 		echo 0 > /proc/sys/kernel/kptr_restrict
 		perf record -q -e cpu-clock -F 4000 -g -C 0 \
-			-o "perf.$_n.data" > perf.out 2>&1 &
+			-o "perf.$_mode.$_n.data" > perf.out 2>&1 &
 		_perf=$!
 	fi
 	fails=0
@@ -303,11 +320,12 @@ runs() {
 	if [ -n "$_perf" ]; then
 		kill -INT "$_perf"
 		wait "$_perf"
-		perf script -i "perf.$_n.data" -F comm,ip,sym \
-			2>/dev/null > "perf.$_n.txt"
-		heaps "kernel.n$_n.samples" < "perf.$_n.txt"
-		[ -n "${bench_profile:-}" ] && profile "$_n"
-		rm -f "perf.$_n.data" "perf.$_n.txt"
+		perf script -i "perf.$_mode.$_n.data" -F comm,ip,sym \
+			2>/dev/null > "perf.$_mode.$_n.txt"
+		heaps "$_mode.n$_n.samples" "$_mode" < "perf.$_mode.$_n.txt"
+		[ -n "${bench_profile:-}" ] && [ "$_mode" = kernel ] &&
+			profile "$_n"
+		rm -f "perf.$_mode.$_n.data" "perf.$_mode.$_n.txt"
 	fi
 	# shellcheck disable=SC2046 # three words on purpose
 	set -- $(b_stats "$_mode")
