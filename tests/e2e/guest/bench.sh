@@ -10,7 +10,7 @@
 # alone: its call counts (/sys/kernel/debug/m2mkx/calls) before and after
 # are what B's handshakes asked of it.
 # After one handshake to warm up, A runs H one after the other (bench_h=
-# on the kernel command line, default 60): what counts is B's own
+# on the kernel command line, default 120): what counts is B's own
 # processing time, not the wall time, so the runs need not overlap.
 # Before and after, B's busy time, send time and completed handshakes: the
 # module's from m2mctl show instance, the agent's from its SIGUSR1 "stat
@@ -63,7 +63,7 @@ TOPO_NODES="a p1 p2 p3 p4 p5 p6 p7 p8 b t"
 AWAIT_TICKS=600
 
 NS="3 5 8"
-H=${bench_h:-60}
+H=${bench_h:-120}
 NTESTS=11
 plan $NTESTS
 
